@@ -1,0 +1,92 @@
+# pg_tviews front door (GNU make). CMake does the building; the scripts in scripts/ run the
+# suites against private temporary clusters. `make help` lists the targets.
+
+BUILD_TYPE ?= RelWithDebInfo
+BUILD_DIR  ?= build
+JOBS       ?= 2
+PG_BIN     ?= /usr/lib/postgresql/15/bin
+PG_PKGLIB  := $(shell $(PG_BIN)/pg_config --pkglibdir 2>/dev/null)
+PG_REGRESS ?= $(PG_PKGLIB)/pgxs/src/test/regress/pg_regress
+CMAKE_EXTRA_FLAGS ?=
+SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)
+
+export BUILD_TYPE
+
+.PHONY: all configure build install installcheck test unit test-regress test-isolation \
+        test-tap test-sql demo demo-stop bench clean debug-test help deps
+
+all: build
+
+deps:
+	scripts/install-deps.sh
+
+configure:
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_EXTRA_FLAGS)
+
+build: configure
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+install: build
+	$(SUDO) cmake --install $(BUILD_DIR)
+
+# Against an already running server that has pg_tviews installed and preloaded
+# (honors PGHOST/PGPORT/PGUSER). Output goes to $(BUILD_DIR)/installcheck.
+installcheck:
+	@mkdir -p $(BUILD_DIR)/installcheck
+	$(PG_REGRESS) --use-existing --inputdir=. --outputdir=$(BUILD_DIR)/installcheck \
+	  --schedule=test/regress_schedule --dbname=contrib_regression
+
+unit: build
+	ctest --test-dir $(BUILD_DIR) --output-on-failure
+
+test-regress: build
+	BUILD_DIR=$(BUILD_DIR) scripts/run-tests.sh regress
+
+test-isolation: build
+	BUILD_DIR=$(BUILD_DIR) scripts/run-tests.sh isolation
+
+test-tap: build
+	BUILD_DIR=$(BUILD_DIR) scripts/run-tests.sh tap
+
+test-sql: build
+	BUILD_DIR=$(BUILD_DIR) scripts/run-tests.sh all
+
+# Everything: deps, build, unit tests, then all SQL suites. Runs the SQL suites even when
+# unit tests fail, and fails if anything failed.
+test: deps
+	$(MAKE) build
+	@rc=0; \
+	echo "===== unit (ctest) ====="; \
+	ctest --test-dir $(BUILD_DIR) --output-on-failure || rc=1; \
+	BUILD_DIR=$(BUILD_DIR) scripts/run-tests.sh all || rc=2$$rc; \
+	case $$rc in 1|21) echo "make test: unit tests (ctest) FAILED";; esac; \
+	[ $$rc = 0 ]
+
+# Same as `test`, with a Debug build and assertions in build-debug/.
+debug-test:
+	$(MAKE) test BUILD_DIR=build-debug BUILD_TYPE=Debug \
+	  CMAKE_EXTRA_FLAGS=-DPG_TVIEWS_ASSERTS=ON
+
+demo:
+	BUILD_DIR=$(BUILD_DIR) scripts/demo.sh start
+
+demo-stop:
+	BUILD_DIR=$(BUILD_DIR) scripts/demo.sh stop
+
+bench:
+	@if [ ! -f bench/run.sh ]; then \
+	  echo "bench: bench/run.sh does not exist yet: no benchmark to run"; exit 1; fi
+	$(MAKE) build
+	BUILD_DIR=$(BUILD_DIR) bash bench/run.sh
+
+clean:
+	rm -rf $(BUILD_DIR)
+
+help:
+	@echo "make [all]         configure + build ($(BUILD_DIR)/, BUILD_TYPE=$(BUILD_TYPE))"
+	@echo "make install       install into the system PostgreSQL 15 (sudo if not root)"
+	@echo "make test          deps + build + unit tests + regress, isolation and TAP suites"
+	@echo "make unit | test-regress | test-isolation | test-tap | test-sql"
+	@echo "make installcheck  pg_regress against a running server (PGHOST/PGPORT)"
+	@echo "make debug-test    make test with a Debug + asserts build in build-debug/"
+	@echo "make demo | demo-stop | bench | clean"
