@@ -66,41 +66,45 @@ auto Guarded(F &&body) -> decltype(body()) {
     RaiseCaptured(error);
 }
 
-// Rule 2: calls a PostgreSQL function that may ereport, from C++ code that owns objects.
-// Must wrap the PostgreSQL call directly (no C++ objects created inside). Never returns from
-// inside PG_TRY; the result is copied out only on the normal path.
-template <typename Fn, typename... Args>
-auto Call(Fn &&fn, Args &&...args) -> decltype(fn(std::forward<Args>(args)...)) {
-    using Result = decltype(fn(std::forward<Args>(args)...));
+namespace detail {
+
+// The frame that holds the sigsetjmp: its only locals are the volatile ones below, and the result
+// is written through `out` into the caller's frame, so nothing can be clobbered by the longjmp.
+template <typename Result, typename Fn, typename... Args>
+ErrorData *Invoke(Result *out, Fn &fn, Args &...args) {
     MemoryContext volatile caller_context = CurrentMemoryContext;
     ErrorData *volatile caught = nullptr;
+    PG_TRY();
+    {
+        if constexpr (std::is_void_v<Result>)
+            fn(args...);
+        else
+            *out = fn(args...);
+    }
+    PG_CATCH();
+    {
+        MemoryContextSwitchTo(caller_context);
+        caught = CopyErrorData();
+        FlushErrorState();
+    }
+    PG_END_TRY();
+    return caught;
+}
+
+}  // namespace detail
+
+// Rule 2: calls a PostgreSQL function that may ereport, from C++ code that owns objects.
+// Must wrap the PostgreSQL call directly (no C++ objects created inside the call).
+template <typename Fn, typename... Args>
+auto Call(Fn &&fn, Args &&...args) -> decltype(fn(args...)) {
+    using Result = decltype(fn(args...));
     if constexpr (std::is_void_v<Result>) {
-        PG_TRY();
-        {
-            fn(std::forward<Args>(args)...);
-        }
-        PG_CATCH();
-        {
-            MemoryContextSwitchTo(caller_context);
-            caught = CopyErrorData();
-            FlushErrorState();
-        }
-        PG_END_TRY();
+        ErrorData *caught = detail::Invoke<void>(nullptr, fn, args...);
         if (caught != nullptr) throw PgError(caught);
     } else {
-        static_assert(std::is_scalar_v<Result>, "Call() returns plain PostgreSQL values only");
-        volatile Result result{};
-        PG_TRY();
-        {
-            result = fn(std::forward<Args>(args)...);
-        }
-        PG_CATCH();
-        {
-            MemoryContextSwitchTo(caller_context);
-            caught = CopyErrorData();
-            FlushErrorState();
-        }
-        PG_END_TRY();
+        static_assert(std::is_trivially_copyable_v<Result>, "Call() returns plain PostgreSQL values only");
+        Result result{};
+        ErrorData *caught = detail::Invoke<Result>(&result, fn, args...);
         if (caught != nullptr) throw PgError(caught);
         return result;
     }

@@ -1,0 +1,582 @@
+#!/usr/bin/env bash
+# bench/run.sh: the pg_tviews benchmark (make bench). See bench/README.md.
+#
+# Starts a private PostgreSQL 15 cluster from a staged install of the current build (pg_tviews
+# preloaded, port 55450, unix socket only), loads one data set (bench/sql/schema.sql) into a
+# template database and copies it into one database per configuration:
+#   plain     no read model at all (the baseline)
+#   tviews    tv_post is a TVIEW (CREATE TABLE ... USING tview_am AS Q), maintained by pg_tviews
+#   triggers  tv_post is a heap table maintained by hand-written statement-level triggers
+#   matview   tv_post is a MATERIALIZED VIEW: only REFRESH [CONCURRENTLY] is timed
+# then runs the pgbench workloads in bench/workloads/ (1 and 4 clients) on plain, tviews and
+# triggers, checks that tviews and triggers still equal Q, times the refreshes, and prints a
+# Markdown report (also written to bench/results/latest.md). The cluster is stopped at the end.
+#
+# Environment:
+#   BUILD_DIR             build to benchmark (default build; relative to the repo root). The
+#                         extension's SQL files come from the source tree that build was
+#                         configured from (its CMakeCache.txt), so .so and SQL always match.
+#   BENCH_SECONDS         measured seconds per pgbench run (default 10)
+#   BENCH_WARMUP          warm-up seconds before each measured run (default 2; 1 when
+#                         BENCH_SECONDS < 5; 0 disables)
+#   BENCH_CLIENTS         client counts (default "1 4")
+#   BENCH_WORKLOADS       subset of "w1 w2 w3 w4 w5" (default all)
+#   BENCH_CONFIGS         subset of "plain tviews triggers matview" (default all)
+#   BENCH_REFRESH_REPEAT  timed refreshes of each kind (default 3; the median is reported)
+#   BENCH_PORT            default 55450
+#   BENCH_KEEP=1          keep the cluster's directory (/tmp/pg_tviews-bench.*) afterwards
+# Exit status: 0 when every run completed and every maintained tv_post checked out; 1 otherwise
+# (the report is written either way); 2 on bad usage.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH=$ROOT/bench
+BUILD_DIR=${BUILD_DIR:-$ROOT/build}
+[[ "$BUILD_DIR" = /* ]] || BUILD_DIR="$ROOT/$BUILD_DIR"
+
+BENCH_SECONDS=${BENCH_SECONDS:-10}
+if [[ -z "${BENCH_WARMUP:-}" ]]; then
+  if [[ "$BENCH_SECONDS" =~ ^[0-9]+$ && "$BENCH_SECONDS" -lt 5 ]]; then BENCH_WARMUP=1; else BENCH_WARMUP=2; fi
+fi
+BENCH_CLIENTS=${BENCH_CLIENTS:-"1 4"}
+BENCH_WORKLOADS=${BENCH_WORKLOADS:-"w1 w2 w3 w4 w5"}
+BENCH_CONFIGS=${BENCH_CONFIGS:-"plain tviews triggers matview"}
+BENCH_REFRESH_REPEAT=${BENCH_REFRESH_REPEAT:-3}
+BENCH_KEEP=${BENCH_KEEP:-0}
+PORT=${BENCH_PORT:-55450}
+
+die_usage() { echo "bench: $*" >&2; exit 2; }
+[[ "$BENCH_SECONDS" =~ ^[1-9][0-9]*$ ]] || die_usage "BENCH_SECONDS must be a positive integer"
+[[ "$BENCH_WARMUP" =~ ^[0-9]+$ ]] || die_usage "BENCH_WARMUP must be a non-negative integer"
+[[ "$BENCH_REFRESH_REPEAT" =~ ^[1-9][0-9]*$ ]] || die_usage "BENCH_REFRESH_REPEAT must be a positive integer"
+[[ "$PORT" =~ ^[0-9]+$ ]] || die_usage "BENCH_PORT must be a number"
+for c in $BENCH_CLIENTS; do
+  [[ "$c" =~ ^[1-9][0-9]*$ ]] || die_usage "BENCH_CLIENTS: '$c' is not a positive integer"
+done
+
+# ---- workloads -----------------------------------------------------------------------------
+declare -A W_FILE=(
+  [w1]=w1_user_fanout1.sql [w2]=w2_user_fanout50.sql [w3]=w3_post_title.sql
+  [w4]=w4_post_insert.sql [w5]=w5_post_bulk_1000.sql)
+declare -A W_DESC=(
+  [w1]="UPDATE tb_user.name, user with 1 post (1 tv row)"
+  [w2]="UPDATE tb_user.name, user with 50 posts (50 tv rows)"
+  [w3]="UPDATE tb_post.title, 1 row (1 tv row)"
+  [w4]="INSERT tb_post, 1 row (1 tv row)"
+  [w5]="UPDATE tb_post.title, 1,000 rows in 1 statement (1,000 tv rows)")
+for w in $BENCH_WORKLOADS; do
+  [[ -n "${W_FILE[$w]:-}" ]] || die_usage "BENCH_WORKLOADS: unknown workload '$w' (w1..w5)"
+  [[ -f "$BENCH/workloads/${W_FILE[$w]}" ]] || { echo "bench: bench/workloads/${W_FILE[$w]} missing" >&2; exit 1; }
+done
+RUN_CONFIGS=()   # configurations pgbench runs on, in this order
+WANT_MATVIEW=0
+for cfg in $BENCH_CONFIGS; do
+  case "$cfg" in
+    plain|tviews|triggers) RUN_CONFIGS+=("$cfg") ;;
+    matview) WANT_MATVIEW=1 ;;
+    *) die_usage "BENCH_CONFIGS: unknown configuration '$cfg'" ;;
+  esac
+done
+
+# ---- the build and its source tree -----------------------------------------------------------
+SYS_BIN=/usr/lib/postgresql/15/bin
+[[ -x "$SYS_BIN/pg_config" ]] || { echo "bench: $SYS_BIN/pg_config missing (scripts/install-deps.sh)" >&2; exit 1; }
+[[ -f "$BUILD_DIR/pg_tviews.so" ]] || { echo "bench: $BUILD_DIR/pg_tviews.so missing (build first: make)" >&2; exit 1; }
+SRC_ROOT=$ROOT
+if [[ -f "$BUILD_DIR/CMakeCache.txt" ]]; then
+  d=$(sed -n 's/^CMAKE_HOME_DIRECTORY:INTERNAL=//p' "$BUILD_DIR/CMakeCache.txt")
+  if [[ -n "$d" && -x "$d/scripts/stage-install.sh" ]]; then SRC_ROOT=$d; fi
+fi
+SRC_COMMIT=$(git -C "$SRC_ROOT" describe --always --dirty 2>/dev/null || echo unknown)
+
+Q=$(grep -v '^[[:space:]]*--' "$BENCH/sql/tv_post_query.sql")
+[[ -n "$Q" ]] || { echo "bench: bench/sql/tv_post_query.sql is empty" >&2; exit 1; }
+ORACLE="SELECT count(*) FROM ((TABLE tv_post EXCEPT ALL ($Q)) UNION ALL (($Q) EXCEPT ALL TABLE tv_post)) d"
+
+# ---- where things go ---------------------------------------------------------------------------
+AS_ROOT=0
+[[ $(id -u) -eq 0 ]] && AS_ROOT=1
+if [[ $AS_ROOT -eq 1 ]]; then
+  id postgres >/dev/null 2>&1 || { echo "bench: running as root needs a 'postgres' user" >&2; exit 1; }
+  DBUSER=postgres
+else
+  DBUSER=$(id -un)
+fi
+unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGOPTIONS
+
+STAMP=$(date -u +%Y%m%dT%H%M%SZ)
+RESULTS=$BENCH/results
+OUT=$RESULTS/$STAMP            # this run's report and logs
+mkdir -p "$OUT/pgbench"
+DATA_TSV=$OUT/runs.tsv         # workload clients config tps latency_ms xacts failed status
+: > "$DATA_TSV"
+
+WORK=$(mktemp -d /tmp/pg_tviews-bench.XXXXXX)
+STAGE=$WORK/install
+PGDATA_DIR=$WORK/data
+SERVER_LOG=$WORK/server.log
+CLUSTER_UP=0
+
+as_owner() {
+  if [[ $AS_ROOT -eq 1 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+cleanup() {
+  local rc=$?
+  set +e
+  if [[ $CLUSTER_UP -eq 1 ]]; then
+    as_owner "$BIN/pg_ctl" stop -D "$PGDATA_DIR" -m fast -w -t 120 >/dev/null 2>&1 \
+      || echo "bench: could not stop the cluster in $PGDATA_DIR" >&2
+  fi
+  [[ -f "$SERVER_LOG" ]] && cp "$SERVER_LOG" "$OUT/server.log"
+  if [[ "$BENCH_KEEP" == 1 ]]; then
+    echo "bench: kept $WORK (BENCH_KEEP=1)"
+  else
+    rm -rf "$WORK"
+  fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "bench: $*" >&2; }
+
+# ---- staged install and cluster ---------------------------------------------------------------
+log "staging the build $BUILD_DIR (SQL from $SRC_ROOT, $SRC_COMMIT) into $STAGE"
+"$SRC_ROOT/scripts/stage-install.sh" "$BUILD_DIR" "$STAGE" >"$OUT/stage-install.log" 2>&1 \
+  || { cat "$OUT/stage-install.log" >&2; exit 1; }
+BIN=$STAGE/lib/postgresql/15/bin
+[[ $AS_ROOT -eq 1 ]] && chown -R -h postgres:postgres "$WORK"
+chmod 0755 "$WORK"
+
+as_owner "$BIN/initdb" -D "$PGDATA_DIR" --auth=trust --encoding=UTF8 --no-locale >"$OUT/initdb.log" 2>&1 \
+  || { cat "$OUT/initdb.log" >&2; exit 1; }
+# Sized for a 2-core / 24 GiB machine. Durability settings (fsync, synchronous_commit,
+# full_page_writes, wal_level) stay at their defaults, and so do autovacuum and jit.
+as_owner tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null <<EOF
+
+# ---- pg_tviews benchmark (bench/run.sh) ----
+port = $PORT
+listen_addresses = ''
+unix_socket_directories = '$WORK'
+shared_preload_libraries = 'pg_tviews'
+max_connections = 50
+shared_buffers = 1GB
+effective_cache_size = 16GB
+work_mem = 32MB
+maintenance_work_mem = 1GB
+max_wal_size = 4GB
+min_wal_size = 1GB
+checkpoint_timeout = 30min
+log_checkpoints = on
+log_min_messages = warning
+log_line_prefix = '%m [%p] %q%a '
+EOF
+if ! as_owner "$BIN/pg_ctl" start -D "$PGDATA_DIR" -l "$SERVER_LOG" -w -t 120 >/dev/null; then
+  log "the server did not start; last lines of its log:"
+  tail -n 30 "$SERVER_LOG" >&2 || true
+  exit 1
+fi
+CLUSTER_UP=1
+
+# psql_in DB ARGS...: psql into DB, stop at the first error.
+psql_in() {
+  local db=$1; shift
+  PGOPTIONS='-c client_min_messages=warning' \
+    "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -U "$DBUSER" -d "$db" "$@"
+}
+# val DB SQL: the single value SQL returns.
+val() { psql_in "$1" -At -c "$2"; }
+# timed DB SQL: run SQL, print its server round-trip time in ms (psql's \timing).
+timed() {
+  local out
+  out=$(psql_in "$1" -c '\timing on' -c "$2") || { printf '%s\n' "$out" >&2; return 1; }
+  printf '%s\n' "$out" | awk '/^Time: /{t=$2} END{if (t == "") exit 1; print t}'
+}
+# median of numbers on stdin
+median() { sort -g | awk '{a[NR]=$1} END{if (NR == 0) exit 1; m = (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2; printf "%.1f\n", m}'; }
+
+# ---- data ---------------------------------------------------------------------------------------
+log "generating the data set (10,000 users, 100,000 posts) in template database bench_seed"
+psql_in postgres -c 'CREATE DATABASE bench_seed'
+psql_in bench_seed -f "$BENCH/sql/schema.sql" >"$OUT/schema.log" 2>&1 \
+  || { cat "$OUT/schema.log" >&2; exit 1; }
+
+declare -A CFG_OK=() CFG_NOTE=() BUILD_MS=()
+ENGINE=absent            # present when the tviews database has a pg_tviews_verify function
+VERIFY_FN='' REFRESH_FN=''
+ALL_CONFIGS=("${RUN_CONFIGS[@]}")
+[[ $WANT_MATVIEW -eq 1 ]] && ALL_CONFIGS+=(matview)
+
+# proc_in DB NAME: schema-qualified name of function NAME in DB, or nothing.
+proc_in() {
+  val "$1" "SELECT quote_ident(n.nspname) || '.' || quote_ident(p.proname)
+              FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+             WHERE p.proname = '$2' ORDER BY n.nspname = 'pg_catalog' DESC, n.nspname LIMIT 1"
+}
+
+setup_config() { # CFG: create database CFG from bench_seed and its tv_post
+  local cfg=$1 ms
+  psql_in postgres -c "CREATE DATABASE $cfg TEMPLATE bench_seed" || return 1
+  case "$cfg" in
+    plain) ;;
+    tviews)
+      psql_in tviews -c 'CREATE EXTENSION pg_tviews' || return 1
+      ms=$(timed tviews "CREATE TABLE tv_post USING tview_am AS $Q") || return 1
+      BUILD_MS[$cfg]=$ms
+      [[ $(val tviews "SELECT amname FROM pg_class c JOIN pg_am a ON a.oid = c.relam WHERE c.oid = 'tv_post'::regclass") == tview_am ]] \
+        || { log "tviews: tv_post is not stored by tview_am"; return 1; }
+      # The TVIEW key needs a unique index; create one unless the extension already made one.
+      if [[ $(val tviews "SELECT count(*) FROM pg_index i JOIN pg_attribute a
+                            ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0]
+                          WHERE i.indrelid = 'tv_post'::regclass AND i.indisunique
+                            AND i.indnkeyatts = 1 AND a.attname = 'pk_post'") == 0 ]]; then
+        psql_in tviews -c 'CREATE UNIQUE INDEX tv_post_pk_post ON tv_post (pk_post)' || return 1
+      fi
+      VERIFY_FN=$(proc_in tviews pg_tviews_verify) || return 1
+      REFRESH_FN=$(proc_in tviews pg_tviews_refresh) || return 1
+      [[ -n "$VERIFY_FN" ]] && ENGINE=present
+      ;;
+    triggers)
+      ms=$(timed triggers "CREATE TABLE tv_post AS $Q") || return 1
+      BUILD_MS[$cfg]=$ms
+      psql_in triggers -f "$BENCH/sql/config_triggers.sql" || return 1
+      ;;
+    matview)
+      ms=$(timed matview "CREATE MATERIALIZED VIEW tv_post AS $Q") || return 1
+      BUILD_MS[$cfg]=$ms
+      psql_in matview -c 'CREATE UNIQUE INDEX tv_post_pk_post ON tv_post (pk_post)' || return 1
+      ;;
+  esac
+  psql_in "$cfg" -c 'VACUUM (ANALYZE)' || return 1
+}
+
+for cfg in "${ALL_CONFIGS[@]}"; do
+  log "setting up configuration $cfg"
+  if setup_config "$cfg" >"$OUT/setup-$cfg.log" 2>&1; then
+    CFG_OK[$cfg]=1
+  else
+    CFG_OK[$cfg]=0
+    CFG_NOTE[$cfg]="setup failed: $(tail -n 3 "$OUT/setup-$cfg.log" | tr '\n' ' ')"
+    log "!!! configuration $cfg: ${CFG_NOTE[$cfg]}"
+  fi
+done
+psql_in postgres -c 'CHECKPOINT'
+if [[ "${CFG_OK[tviews]:-0}" == 1 ]]; then
+  if [[ $ENGINE == present ]]; then
+    log "pg_tviews engine: present ($VERIFY_FN found)"
+  else
+    log "pg_tviews engine: absent (no pg_tviews_verify): the tviews runs measure a TVIEW nothing maintains"
+  fi
+fi
+
+# ---- pgbench runs -----------------------------------------------------------------------------
+n_runs=0
+for w in $BENCH_WORKLOADS; do for c in $BENCH_CLIENTS; do for cfg in "${RUN_CONFIGS[@]}"; do
+  [[ "${CFG_OK[$cfg]}" == 1 ]] && n_runs=$((n_runs + 1))
+done; done; done
+log "$n_runs pgbench runs of ${BENCH_SECONDS}s (+${BENCH_WARMUP}s warm-up each): about $(( (n_runs * (BENCH_SECONDS + BENCH_WARMUP + 2) + 59) / 60 )) min"
+
+run_pgbench() { # DB CLIENTS SECONDS SCRIPT LOGFILE
+  "$BIN/pgbench" -h "$WORK" -p "$PORT" -U "$DBUSER" -n -M prepared \
+    -T "$3" -c "$2" -j "$2" -f "$4" "$1" >"$5" 2>&1
+}
+
+ANY_RUN_ERROR=0
+round=0
+for w in $BENCH_WORKLOADS; do
+  script=$BENCH/workloads/${W_FILE[$w]}
+  for c in $BENCH_CLIENTS; do
+    # alternate the configuration order from one round to the next against order effects
+    order=("${RUN_CONFIGS[@]}")
+    if (( round % 2 == 1 )); then
+      order=(); for ((i = ${#RUN_CONFIGS[@]} - 1; i >= 0; i--)); do order+=("${RUN_CONFIGS[i]}"); done
+    fi
+    round=$((round + 1))
+    for cfg in "${order[@]}"; do
+      [[ "${CFG_OK[$cfg]}" == 1 ]] || continue
+      logf=$OUT/pgbench/$w-c$c-$cfg.log
+      # same starting state for every run: no dead rows left by earlier runs, no checkpoint due
+      psql_in "$cfg" -c 'VACUUM (ANALYZE)' >/dev/null 2>&1 || true
+      psql_in postgres -c 'CHECKPOINT' >/dev/null
+      if [[ $BENCH_WARMUP -gt 0 ]]; then
+        run_pgbench "$cfg" "$c" "$BENCH_WARMUP" "$script" "$logf.warmup" || true
+      fi
+      status=ok
+      run_pgbench "$cfg" "$c" "$BENCH_SECONDS" "$script" "$logf" || status=error
+      tps=$(awk '/^tps = /{print $3; exit}' "$logf")
+      lat=$(awk '/^latency average = /{print $4; exit}' "$logf")
+      xacts=$(awk -F': ' '/^number of transactions actually processed/{split($2, a, "/"); print a[1]; exit}' "$logf")
+      failed=$(awk -F': ' '/^number of failed transactions/{split($2, a, " "); print a[1]; exit}' "$logf")
+      [[ -n "$tps" ]] || status=error
+      [[ -z "$failed" || "$failed" == 0 ]] || status=error
+      if [[ $status != ok ]]; then
+        ANY_RUN_ERROR=1
+        log "!!! $w c=$c $cfg: pgbench failed, see $logf:"
+        grep -E 'error|ERROR|abort' "$logf" | head -n 5 >&2 || true
+      fi
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$cfg" "${tps:--}" "${lat:--}" \
+        "${xacts:--}" "${failed:--}" "$status" >>"$DATA_TSV"
+      log "$(printf '%-3s c=%-2s %-9s %10s tps  %8s ms  %s' "$w" "$c" "$cfg" "${tps:--}" "${lat:--}" "$status")"
+    done
+  done
+done
+
+# ---- correctness ------------------------------------------------------------------------------
+CHECKS=()        # Markdown lines
+CHECK_FAILED=0
+oracle_count() { val "$1" "$ORACLE"; }
+
+if [[ " ${RUN_CONFIGS[*]} " == *" triggers "* && "${CFG_OK[triggers]:-0}" == 1 ]]; then
+  log "checking triggers: oracle (TABLE tv_post vs Q, EXCEPT ALL both ways)"
+  if n=$(oracle_count triggers 2>"$OUT/check-triggers.err"); then
+    if [[ "$n" == 0 ]]; then
+      CHECKS+=("- triggers: oracle: 0 rows differ: OK")
+    else
+      CHECKS+=("- **triggers: MISMATCH: the oracle finds $n rows differing between tv_post and Q**")
+      CHECK_FAILED=1
+    fi
+  else
+    CHECKS+=("- **triggers: the oracle failed: $(tr '\n' ' ' <"$OUT/check-triggers.err")**"); CHECK_FAILED=1
+  fi
+fi
+if [[ " ${RUN_CONFIGS[*]} " == *" tviews "* && "${CFG_OK[tviews]:-0}" == 1 ]]; then
+  if [[ $ENGINE == present ]]; then
+    log "checking tviews: $VERIFY_FN('tv_post')"
+    if n=$(val tviews "SELECT $VERIFY_FN('tv_post')" 2>"$OUT/check-tviews-verify.err"); then
+      if [[ "$n" == 0 ]]; then
+        CHECKS+=("- tviews: $VERIFY_FN('tv_post') = 0: OK")
+      else
+        CHECKS+=("- **tviews: MISMATCH: $VERIFY_FN('tv_post') = $n**"); CHECK_FAILED=1
+      fi
+    else
+      CHECKS+=("- **tviews: $VERIFY_FN('tv_post') failed: $(tr '\n' ' ' <"$OUT/check-tviews-verify.err")**"); CHECK_FAILED=1
+    fi
+  fi
+  log "checking tviews: oracle (TABLE tv_post vs Q, EXCEPT ALL both ways)"
+  if n=$(oracle_count tviews 2>"$OUT/check-tviews.err"); then
+    if [[ "$n" == 0 ]]; then
+      CHECKS+=("- tviews: oracle: 0 rows differ: OK")
+    elif [[ $ENGINE == present ]]; then
+      CHECKS+=("- **tviews: MISMATCH: the oracle finds $n rows differing between tv_post and Q**"); CHECK_FAILED=1
+    else
+      CHECKS+=("- tviews: oracle: $n rows differ: expected, the engine is absent (nothing maintains tv_post yet)")
+    fi
+  else
+    CHECKS+=("- **tviews: the oracle failed: $(tr '\n' ' ' <"$OUT/check-tviews.err")**"); CHECK_FAILED=1
+  fi
+fi
+
+# ---- full rebuilds ------------------------------------------------------------------------------
+declare -A REFRESH_MED=() REFRESH_ALL=()
+time_refreshes() { # KEY DB SQL: BENCH_REFRESH_REPEAT timed runs of SQL, each after renaming a 50-post user
+  local key=$1 db=$2 sql=$3 i ms times=()
+  for ((i = 1; i <= BENCH_REFRESH_REPEAT; i++)); do
+    psql_in "$db" -c "UPDATE tb_user SET name = name || ' r' WHERE pk_user = $i" || return 1
+    psql_in postgres -c 'CHECKPOINT' || return 1
+    ms=$(timed "$db" "$sql") || return 1
+    times+=("$ms")
+  done
+  REFRESH_MED[$key]=$(printf '%s\n' "${times[@]}" | median)
+  REFRESH_ALL[$key]=$(printf '%s ' "${times[@]}")
+}
+if [[ $WANT_MATVIEW -eq 1 && "${CFG_OK[matview]}" == 1 ]]; then
+  log "timing REFRESH MATERIALIZED VIEW (x$BENCH_REFRESH_REPEAT) and ... CONCURRENTLY (x$BENCH_REFRESH_REPEAT)"
+  time_refreshes mv matview 'REFRESH MATERIALIZED VIEW tv_post' >>"$OUT/refresh.log" 2>&1 \
+    || log "!!! REFRESH MATERIALIZED VIEW failed (see $OUT/refresh.log)"
+  time_refreshes mvc matview 'REFRESH MATERIALIZED VIEW CONCURRENTLY tv_post' >>"$OUT/refresh.log" 2>&1 \
+    || log "!!! REFRESH MATERIALIZED VIEW CONCURRENTLY failed (see $OUT/refresh.log)"
+fi
+if [[ "${CFG_OK[tviews]:-0}" == 1 && -n "$REFRESH_FN" ]]; then
+  log "timing $REFRESH_FN('tv_post') (x$BENCH_REFRESH_REPEAT)"
+  time_refreshes tvr tviews "SELECT $REFRESH_FN('tv_post')" >>"$OUT/refresh.log" 2>&1 \
+    || log "!!! $REFRESH_FN('tv_post') failed (see $OUT/refresh.log)"
+fi
+
+# ---- facts ----------------------------------------------------------------------------------------
+PG_VERSION=$(val postgres 'SELECT version()')
+BUILD_INFO=n/a
+[[ "${CFG_OK[tviews]:-0}" == 1 ]] && BUILD_INFO=$(val tviews 'SELECT tviews.build_info()' 2>/dev/null || echo n/a)
+SETTINGS=$(val postgres "SELECT string_agg(name || ' = ' || setting || coalesce(' ' || unit, ''), E'\n' ORDER BY name)
+  FROM pg_settings WHERE name IN ('shared_buffers', 'effective_cache_size', 'work_mem',
+    'maintenance_work_mem', 'max_wal_size', 'min_wal_size', 'checkpoint_timeout', 'fsync',
+    'synchronous_commit', 'full_page_writes', 'wal_level', 'wal_compression', 'autovacuum',
+    'jit', 'huge_pages', 'max_connections', 'shared_preload_libraries', 'data_checksums')")
+CPU_MODEL=$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)
+MEM_GIB=$(awk '/^MemTotal:/{printf "%.1f", $2 / 1048576}' /proc/meminfo)
+TV_INDEXES=""
+for cfg in tviews triggers matview; do
+  if [[ "${CFG_OK[$cfg]:-0}" == 1 ]]; then
+    TV_INDEXES+="- $cfg: $(val "$cfg" "SELECT coalesce(string_agg(indexdef, '; '), 'none') FROM pg_indexes WHERE tablename = 'tv_post'")"$'\n'
+  fi
+done
+
+# ---- report ----------------------------------------------------------------------------------------
+REPORT=$OUT/report.md
+{
+  echo "# pg_tviews benchmark"
+  echo
+  echo "$(date -u '+%Y-%m-%d %H:%M UTC'), source $SRC_COMMIT ($SRC_ROOT), build $BUILD_DIR."
+  echo
+  if [[ "${CFG_OK[tviews]:-0}" != 1 ]]; then
+    echo "**tviews: ${CFG_NOTE[tviews]:-not run}**"
+  elif [[ $ENGINE == present ]]; then
+    echo "pg_tviews engine: **present** ($VERIFY_FN exists): the tviews column measures maintained TVIEWs."
+  else
+    echo "pg_tviews engine: **absent** (no pg_tviews_verify): the tviews column measures a TVIEW that"
+    echo "nothing maintains yet, i.e. the cost of the preloaded extension alone. Targets are not evaluated."
+  fi
+  echo
+  echo "## Throughput (TPS, pgbench -M prepared, ${BENCH_SECONDS}s per run after ${BENCH_WARMUP}s warm-up)"
+  echo
+  awk -F'\t' -v wl="$BENCH_WORKLOADS" -v cl="$BENCH_CLIENTS" \
+      -v d1="${W_DESC[w1]}" -v d2="${W_DESC[w2]}" -v d3="${W_DESC[w3]}" -v d4="${W_DESC[w4]}" -v d5="${W_DESC[w5]}" '
+    function fmt(x) { if (x == "" || x == "-") return "-"; return (x >= 100) ? sprintf("%.0f", x) : sprintf("%.1f", x) }
+    function ratio(a, b) { if (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) return "-"; return sprintf("%.2f", a / b) }
+    { if ($8 == "ok") tps[$1, $2, $3] = $4; else tps[$1, $2, $3] = "-" }
+    END {
+      desc["w1"] = d1; desc["w2"] = d2; desc["w3"] = d3; desc["w4"] = d4; desc["w5"] = d5
+      print "| workload | clients | plain | tviews | triggers | tviews/plain | tviews/triggers |"
+      print "|---|---:|---:|---:|---:|---:|---:|"
+      nw = split(wl, W, " "); nc = split(cl, C, " ")
+      for (i = 1; i <= nw; i++) for (j = 1; j <= nc; j++) {
+        w = W[i]; c = C[j]
+        p = tps[w, c, "plain"]; t = tps[w, c, "tviews"]; g = tps[w, c, "triggers"]
+        printf "| %s: %s | %s | %s | %s | %s | %s | %s |\n", toupper(w), desc[w], c, fmt(p), fmt(t), fmt(g), ratio(t, p), ratio(t, g)
+      }
+    }' "$DATA_TSV"
+  set -- $BENCH_CLIENTS
+  c_lo=$1; c_hi=${!#}
+  if [[ "$c_lo" != "$c_hi" ]]; then
+    echo
+    echo "## Scaling (TPS at $c_hi clients / TPS at $c_lo client(s))"
+    echo
+    awk -F'\t' -v wl="$BENCH_WORKLOADS" -v lo="$c_lo" -v hi="$c_hi" '
+      function ratio(a, b) { if (a == "" || b == "" || a == "-" || b == "-" || b + 0 == 0) return "-"; return sprintf("%.2f", a / b) }
+      { if ($8 == "ok") tps[$1, $2, $3] = $4; else tps[$1, $2, $3] = "-" }
+      END {
+        print "| workload | plain | tviews | triggers | tviews scaling / plain scaling |"
+        print "|---|---:|---:|---:|---:|"
+        nw = split(wl, W, " ")
+        for (i = 1; i <= nw; i++) {
+          w = W[i]
+          sp = ratio(tps[w, hi, "plain"], tps[w, lo, "plain"]); st = ratio(tps[w, hi, "tviews"], tps[w, lo, "tviews"])
+          sg = ratio(tps[w, hi, "triggers"], tps[w, lo, "triggers"])
+          printf "| %s | %s | %s | %s | %s |\n", toupper(w), sp, st, sg, ratio(st, sp)
+        }
+      }' "$DATA_TSV"
+  fi
+  echo
+  echo "## Targets"
+  echo
+  awk -F'\t' -v wl="$BENCH_WORKLOADS" -v cl="$BENCH_CLIENTS" -v engine="$ENGINE" '
+    function num(x) { return (x != "" && x != "-") }
+    function verdict(ok) { if (engine != "present") return "not evaluated (engine absent)"; return ok ? "PASS" : "**FAIL**" }
+    function row(name, val, ok, known) {
+      if (!known) { printf "| %s | - | not measured |\n", name; return }
+      printf "| %s | %s | %s |\n", name, val, verdict(ok)
+    }
+    { if ($8 == "ok") tps[$1, $2, $3] = $4 }
+    END {
+      print "| target | measured | verdict |"
+      print "|---|---|---|"
+      nw = split(wl, W, " "); nc = split(cl, C, " ")
+      # single-row workloads touching one TVIEW row: W1, W3, W4: tviews >= 0.60 x plain
+      vals = ""; ok = 1; known = 0
+      for (i = 1; i <= nw; i++) if (W[i] == "w1" || W[i] == "w3" || W[i] == "w4") for (j = 1; j <= nc; j++) {
+        p = tps[W[i], C[j], "plain"]; t = tps[W[i], C[j], "tviews"]
+        if (num(p) && num(t) && p > 0) { r = t / p; known = 1; vals = vals sprintf("%s%s/c%s %.2f", (vals == "" ? "" : ", "), toupper(W[i]), C[j], r); if (r < 0.60) ok = 0 }
+      }
+      row("one-row workloads (W1, W3, W4): tviews/plain >= 0.60", vals, ok, known)
+      vals = ""; ok = 1; known = 0
+      for (j = 1; j <= nc; j++) { t = tps["w2", C[j], "tviews"]; g = tps["w2", C[j], "triggers"]
+        if (num(t) && num(g) && g > 0) { r = t / g; known = 1; vals = vals sprintf("%sc%s %.2f", (vals == "" ? "" : ", "), C[j], r); if (r < 2.0) ok = 0 } }
+      row("50-post user update (W2): tviews/triggers >= 2.0", vals, ok, known)
+      vals = ""; ok = 1; known = 0
+      for (j = 1; j <= nc; j++) { p = tps["w5", C[j], "plain"]; t = tps["w5", C[j], "tviews"]
+        if (num(p) && num(t) && p > 0) { r = t / p; known = 1; vals = vals sprintf("%sc%s %.2f", (vals == "" ? "" : ", "), C[j], r); if (r < 0.40) ok = 0 } }
+      row("1,000-row statement (W5): tviews/plain >= 0.40", vals, ok, known)
+      vals = ""; ok = 1; known = 0; worst = ""
+      for (i = 1; i <= nw; i++) for (j = 1; j <= nc; j++) { t = tps[W[i], C[j], "tviews"]; g = tps[W[i], C[j], "triggers"]
+        if (num(t) && num(g) && g > 0) { r = t / g; known = 1; if (worst == "" || r < worst) { worst = r; at = toupper(W[i]) "/c" C[j] } if (r <= 1.0) ok = 0 } }
+      row("ahead of triggers everywhere: tviews/triggers > 1.0", (known ? sprintf("lowest %.2f (%s)", worst, at) : ""), ok, known)
+      lo = C[1]; hi = C[nc]; vals = ""; ok = 1; known = 0
+      if (nc > 1) for (i = 1; i <= nw; i++) {
+        pl = tps[W[i], lo, "plain"]; ph = tps[W[i], hi, "plain"]; tl = tps[W[i], lo, "tviews"]; th = tps[W[i], hi, "tviews"]
+        if (num(pl) && num(ph) && num(tl) && num(th) && pl > 0 && tl > 0 && ph > 0) {
+          r = (th / tl) / (ph / pl); known = 1; vals = vals sprintf("%s%s %.2f", (vals == "" ? "" : ", "), toupper(W[i]), r); if (r < 0.90) ok = 0 }
+      }
+      row(sprintf("%s clients scale like plain: (tviews c%s/c%s) / (plain c%s/c%s) >= 0.90", hi, hi, lo, hi, lo), vals, ok, known)
+    }' "$DATA_TSV"
+  echo
+  echo "## Correctness after the runs"
+  echo
+  if [[ ${#CHECKS[@]} -eq 0 ]]; then echo "- (nothing checked)"; else printf '%s\n' "${CHECKS[@]}"; fi
+  echo
+  echo "## Full rebuilds of tv_post (ms; median of $BENCH_REFRESH_REPEAT, each after renaming one 50-post user)"
+  echo
+  echo "| operation | median ms | all runs (ms) |"
+  echo "|---|---:|---|"
+  echo "| REFRESH MATERIALIZED VIEW tv_post | ${REFRESH_MED[mv]:--} | ${REFRESH_ALL[mv]:--} |"
+  echo "| REFRESH MATERIALIZED VIEW CONCURRENTLY tv_post (unique index on pk_post) | ${REFRESH_MED[mvc]:--} | ${REFRESH_ALL[mvc]:--} |"
+  if [[ -n "$REFRESH_FN" ]]; then
+    echo "| $REFRESH_FN('tv_post') | ${REFRESH_MED[tvr]:--} | ${REFRESH_ALL[tvr]:--} |"
+  else
+    echo "| pg_tviews_refresh('tv_post') | - | not available yet |"
+  fi
+  echo
+  echo "Initial build of tv_post (100,000 rows): CREATE TABLE ... USING tview_am AS: ${BUILD_MS[tviews]:--} ms;"
+  echo "CREATE TABLE ... AS (heap, triggers): ${BUILD_MS[triggers]:--} ms; CREATE MATERIALIZED VIEW: ${BUILD_MS[matview]:--} ms."
+  echo
+  echo "## Runs"
+  echo
+  echo "| workload | clients | config | TPS | latency avg (ms) | transactions | failed | status |"
+  echo "|---|---:|---|---:|---:|---:|---:|---|"
+  awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", toupper($1), $2, $3, $4, $5, $6, $7, ($8 == "ok" ? "ok" : "**" $8 "**")}' "$DATA_TSV"
+  for cfg in "${ALL_CONFIGS[@]}"; do
+    [[ "${CFG_OK[$cfg]}" == 1 ]] || echo "- **$cfg: ${CFG_NOTE[$cfg]}**"
+  done
+  echo
+  echo "## Machine and settings"
+  echo
+  echo "- CPUs (nproc): $(nproc); CPU: ${CPU_MODEL:-unknown}; memory: ${MEM_GIB} GiB; kernel: $(uname -r)"
+  echo "- PostgreSQL: $PG_VERSION"
+  echo "- pg_tviews: $BUILD_INFO"
+  echo "- one cluster (staged install of the build, pg_tviews preloaded in every database), one database"
+  echo "  per configuration, all copied from one template; pgbench on the same machine over a unix socket:"
+  echo "  \`pgbench -n -M prepared -T $BENCH_SECONDS -c C -j C\`; before every run: VACUUM (ANALYZE) of that"
+  echo "  database, CHECKPOINT, ${BENCH_WARMUP}s warm-up with the same script; configuration order alternates"
+  echo "  between rounds. Every commit waits for its WAL flush (synchronous_commit = on)."
+  echo "- tv_post indexes:"
+  printf '%s' "$TV_INDEXES" | sed 's/^/  /'
+  echo "- server settings:"
+  echo
+  echo '```'
+  echo "$SETTINGS"
+  echo '```'
+  echo
+  echo "Logs: bench/results/$STAMP/ (pgbench output per run, server log, setup logs)."
+} >"$REPORT"
+
+cp "$REPORT" "$RESULTS/latest.md"
+echo
+cat "$REPORT"
+echo
+echo "bench: report written to $RESULTS/latest.md (and $REPORT)"
+
+STATUS=0
+if [[ $CHECK_FAILED -eq 1 ]]; then
+  echo "bench: !!! CORRECTNESS CHECK FAILED: a maintained tv_post differs from its definition (see above)" >&2
+  STATUS=1
+fi
+if [[ $ANY_RUN_ERROR -eq 1 ]]; then
+  echo "bench: !!! some pgbench runs failed (see the Runs table)" >&2
+  STATUS=1
+fi
+for cfg in "${ALL_CONFIGS[@]}"; do
+  if [[ "${CFG_OK[$cfg]}" != 1 ]]; then
+    echo "bench: !!! configuration $cfg could not be set up: ${CFG_NOTE[$cfg]}" >&2
+    STATUS=1
+  fi
+done
+exit $STATUS
