@@ -16,9 +16,11 @@
 #   BUILD_DIR             build to benchmark (default build; relative to the repo root). The
 #                         extension's SQL files come from the source tree that build was
 #                         configured from (its CMakeCache.txt), so .so and SQL always match.
-#   BENCH_SECONDS         measured seconds per pgbench run (default 10)
-#   BENCH_WARMUP          warm-up seconds before each measured run (default 2; 1 when
-#                         BENCH_SECONDS < 5; 0 disables)
+#   BENCH_SECONDS         measured seconds per configuration, workload and client count
+#                         (default 10), split into BENCH_ROUNDS interleaved slices
+#   BENCH_ROUNDS          slices (default: 5, or BENCH_SECONDS if smaller)
+#   BENCH_WARMUP          warm-up seconds per configuration, workload and client count
+#                         (default 2; 1 when BENCH_SECONDS < 5; 0 disables)
 #   BENCH_CLIENTS         client counts (default "1 4")
 #   BENCH_WORKLOADS       subset of "w1 w2 w3 w4 w5" (default all)
 #   BENCH_CONFIGS         subset of "plain tviews triggers matview" (default all)
@@ -38,6 +40,7 @@ BENCH_SECONDS=${BENCH_SECONDS:-10}
 if [[ -z "${BENCH_WARMUP:-}" ]]; then
   if [[ "$BENCH_SECONDS" =~ ^[0-9]+$ && "$BENCH_SECONDS" -lt 5 ]]; then BENCH_WARMUP=1; else BENCH_WARMUP=2; fi
 fi
+BENCH_ROUNDS=${BENCH_ROUNDS:-}
 BENCH_CLIENTS=${BENCH_CLIENTS:-"1 4"}
 BENCH_WORKLOADS=${BENCH_WORKLOADS:-"w1 w2 w3 w4 w5"}
 BENCH_CONFIGS=${BENCH_CONFIGS:-"plain tviews triggers matview"}
@@ -48,6 +51,11 @@ PORT=${BENCH_PORT:-55450}
 die_usage() { echo "bench: $*" >&2; exit 2; }
 [[ "$BENCH_SECONDS" =~ ^[1-9][0-9]*$ ]] || die_usage "BENCH_SECONDS must be a positive integer"
 [[ "$BENCH_WARMUP" =~ ^[0-9]+$ ]] || die_usage "BENCH_WARMUP must be a non-negative integer"
+if [[ -z "$BENCH_ROUNDS" ]]; then BENCH_ROUNDS=$(( BENCH_SECONDS < 5 ? BENCH_SECONDS : 5 )); fi
+[[ "$BENCH_ROUNDS" =~ ^[1-9][0-9]*$ && "$BENCH_ROUNDS" -le "$BENCH_SECONDS" ]] \
+  || die_usage "BENCH_ROUNDS must be a positive integer no larger than BENCH_SECONDS"
+SLICE=$(( BENCH_SECONDS / BENCH_ROUNDS ))      # seconds per slice (pgbench -T is whole seconds)
+MEASURED=$(( SLICE * BENCH_ROUNDS ))
 [[ "$BENCH_REFRESH_REPEAT" =~ ^[1-9][0-9]*$ ]] || die_usage "BENCH_REFRESH_REPEAT must be a positive integer"
 [[ "$PORT" =~ ^[0-9]+$ ]] || die_usage "BENCH_PORT must be a number"
 for c in $BENCH_CLIENTS; do
@@ -108,7 +116,7 @@ STAMP=$(date -u +%Y%m%dT%H%M%SZ)
 RESULTS=$BENCH/results
 OUT=$RESULTS/$STAMP            # this run's report and logs
 mkdir -p "$OUT/pgbench"
-DATA_TSV=$OUT/runs.tsv         # workload clients config tps latency_ms xacts failed status
+DATA_TSV=$OUT/runs.tsv         # workload clients config tps latency_ms xacts failed status slice_tps
 : > "$DATA_TSV"
 
 WORK=$(mktemp -d /tmp/pg_tviews-bench.XXXXXX)
@@ -178,6 +186,16 @@ if ! as_owner "$BIN/pg_ctl" start -D "$PGDATA_DIR" -l "$SERVER_LOG" -w -t 120 >/
   exit 1
 fi
 CLUSTER_UP=1
+
+# fsync_probe: fdatasync latency of one 8kB write on the cluster's file system (pg_test_fsync's
+# first test group, cut short), the floor of a 1-client commit's latency.
+fsync_probe() {
+  timeout 4 "$BIN/pg_test_fsync" -s 1 -f "$WORK/fsync-probe" 2>/dev/null \
+    | awk '$1 == "fdatasync" {print $(NF-1); exit}' || true
+  rm -f "$WORK/fsync-probe"
+}
+FSYNC_BEFORE=$(fsync_probe)
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # psql_in DB ARGS...: psql into DB, stop at the first error.
 psql_in() {
@@ -271,56 +289,89 @@ if [[ "${CFG_OK[tviews]:-0}" == 1 ]]; then
 fi
 
 # ---- pgbench runs -----------------------------------------------------------------------------
-n_runs=0
-for w in $BENCH_WORKLOADS; do for c in $BENCH_CLIENTS; do for cfg in "${RUN_CONFIGS[@]}"; do
-  [[ "${CFG_OK[$cfg]}" == 1 ]] && n_runs=$((n_runs + 1))
-done; done; done
-log "$n_runs pgbench runs of ${BENCH_SECONDS}s (+${BENCH_WARMUP}s warm-up each): about $(( (n_runs * (BENCH_SECONDS + BENCH_WARMUP + 2) + 59) / 60 )) min"
+# Shared virtual machines have noisy disks (the WAL flush of a commit can take 0.2 ms one
+# second and 1 ms the next). So each (workload, clients) cell runs every configuration in
+# BENCH_ROUNDS short slices, interleaved (plain, tviews, triggers, then the reverse order, ...),
+# each round starting from a CHECKPOINT, and a configuration's TPS is its transactions over its
+# time summed over the slices: a slow stretch of the disk hits all configurations alike.
+n_cfg=0
+for cfg in "${RUN_CONFIGS[@]}"; do [[ "${CFG_OK[$cfg]}" == 1 ]] && n_cfg=$((n_cfg + 1)); done
+n_cells=0
+for w in $BENCH_WORKLOADS; do for c in $BENCH_CLIENTS; do n_cells=$((n_cells + 1)); done; done
+log "$n_cells cells x $n_cfg configurations x $BENCH_ROUNDS rounds of ${SLICE}s (+${BENCH_WARMUP}s warm-up per configuration and cell): about $(( (n_cells * n_cfg * (BENCH_WARMUP + BENCH_ROUNDS * SLICE + 2) + 59) / 60 )) min"
 
 run_pgbench() { # DB CLIENTS SECONDS SCRIPT LOGFILE
   "$BIN/pgbench" -h "$WORK" -p "$PORT" -U "$DBUSER" -n -M prepared \
     -T "$3" -c "$2" -j "$2" -f "$4" "$1" >"$5" 2>&1
 }
 
+SLICES_TSV=$OUT/slices.tsv     # workload clients config round tps latency_ms xacts failed status
+: > "$SLICES_TSV"
 ANY_RUN_ERROR=0
-round=0
+flip=0
 for w in $BENCH_WORKLOADS; do
   script=$BENCH/workloads/${W_FILE[$w]}
   for c in $BENCH_CLIENTS; do
-    # alternate the configuration order from one round to the next against order effects
-    order=("${RUN_CONFIGS[@]}")
-    if (( round % 2 == 1 )); then
-      order=(); for ((i = ${#RUN_CONFIGS[@]} - 1; i >= 0; i--)); do order+=("${RUN_CONFIGS[i]}"); done
-    fi
-    round=$((round + 1))
-    for cfg in "${order[@]}"; do
+    # same starting state in every database: no dead rows left by earlier cells, caches warm
+    for cfg in "${RUN_CONFIGS[@]}"; do
       [[ "${CFG_OK[$cfg]}" == 1 ]] || continue
-      logf=$OUT/pgbench/$w-c$c-$cfg.log
-      # same starting state for every run: no dead rows left by earlier runs, no checkpoint due
       psql_in "$cfg" -c 'VACUUM (ANALYZE)' >/dev/null 2>&1 || true
-      psql_in postgres -c 'CHECKPOINT' >/dev/null
-      if [[ $BENCH_WARMUP -gt 0 ]]; then
-        run_pgbench "$cfg" "$c" "$BENCH_WARMUP" "$script" "$logf.warmup" || true
-      fi
-      status=ok
-      run_pgbench "$cfg" "$c" "$BENCH_SECONDS" "$script" "$logf" || status=error
-      tps=$(awk '/^tps = /{print $3; exit}' "$logf")
-      lat=$(awk '/^latency average = /{print $4; exit}' "$logf")
-      xacts=$(awk -F': ' '/^number of transactions actually processed/{split($2, a, "/"); print a[1]; exit}' "$logf")
-      failed=$(awk -F': ' '/^number of failed transactions/{split($2, a, " "); print a[1]; exit}' "$logf")
-      [[ -n "$tps" ]] || status=error
-      [[ -z "$failed" || "$failed" == 0 ]] || status=error
-      if [[ $status != ok ]]; then
-        ANY_RUN_ERROR=1
-        log "!!! $w c=$c $cfg: pgbench failed, see $logf:"
-        grep -E 'error|ERROR|abort' "$logf" | head -n 5 >&2 || true
-      fi
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$cfg" "${tps:--}" "${lat:--}" \
-        "${xacts:--}" "${failed:--}" "$status" >>"$DATA_TSV"
-      log "$(printf '%-3s c=%-2s %-9s %10s tps  %8s ms  %s' "$w" "$c" "$cfg" "${tps:--}" "${lat:--}" "$status")"
     done
+    if [[ $BENCH_WARMUP -gt 0 ]]; then
+      for cfg in "${RUN_CONFIGS[@]}"; do
+        [[ "${CFG_OK[$cfg]}" == 1 ]] || continue
+        run_pgbench "$cfg" "$c" "$BENCH_WARMUP" "$script" "$OUT/pgbench/$w-c$c-$cfg-warmup.log" || true
+      done
+    fi
+    for ((r = 1; r <= BENCH_ROUNDS; r++)); do
+      order=("${RUN_CONFIGS[@]}")
+      if (( flip % 2 == 1 )); then
+        order=(); for ((i = ${#RUN_CONFIGS[@]} - 1; i >= 0; i--)); do order+=("${RUN_CONFIGS[i]}"); done
+      fi
+      flip=$((flip + 1))
+      psql_in postgres -c 'CHECKPOINT' >/dev/null
+      for cfg in "${order[@]}"; do
+        [[ "${CFG_OK[$cfg]}" == 1 ]] || continue
+        logf=$OUT/pgbench/$w-c$c-$cfg-r$r.log
+        status=ok
+        run_pgbench "$cfg" "$c" "$SLICE" "$script" "$logf" || status=error
+        tps=$(awk '/^tps = /{print $3; exit}' "$logf")
+        lat=$(awk '/^latency average = /{print $4; exit}' "$logf")
+        xacts=$(awk -F': ' '/^number of transactions actually processed/{split($2, a, "/"); print a[1]; exit}' "$logf")
+        failed=$(awk -F': ' '/^number of failed transactions/{split($2, a, " "); print a[1]; exit}' "$logf")
+        [[ -n "$tps" && -n "$xacts" && "$xacts" != 0 ]] || status=error
+        [[ -z "$failed" || "$failed" == 0 ]] || status=error
+        if [[ $status != ok ]]; then
+          ANY_RUN_ERROR=1
+          log "!!! $w c=$c $cfg round $r: pgbench failed, see $logf:"
+          grep -E 'error|ERROR|abort' "$logf" | head -n 5 >&2 || true
+        fi
+        printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$w" "$c" "$cfg" "$r" "${tps:--}" "${lat:--}" \
+          "${xacts:--}" "${failed:--}" "$status" >>"$SLICES_TSV"
+      done
+    done
+    # one line per configuration: TPS = transactions / time over all slices
+    awk -F'\t' -v w="$w" -v c="$c" '
+      $1 == w && $2 == c {
+        k = $3; if (!(k in seen)) { seen[k] = 1; order[++n] = k; st[k] = "ok" }
+        if ($9 != "ok") st[k] = "error"
+        if ($5 != "-" && $7 != "-" && $5 > 0) { x[k] += $7; t[k] += $7 / $5; lt[k] += $6 * $7
+          sl[k] = sl[k] (sl[k] == "" ? "" : " ") sprintf("%.0f", $5) }
+        if ($8 != "-") f[k] += $8
+      }
+      END {
+        for (i = 1; i <= n; i++) { k = order[i]
+          if (t[k] > 0) printf "%s\t%s\t%s\t%.3f\t%.3f\t%d\t%d\t%s\t%s\n", w, c, k, x[k] / t[k], lt[k] / x[k], x[k], f[k], st[k], sl[k]
+          else printf "%s\t%s\t%s\t-\t-\t-\t-\terror\t-\n", w, c, k
+        }
+      }' "$SLICES_TSV" >>"$DATA_TSV"
+    awk -F'\t' -v w="$w" -v c="$c" '$1 == w && $2 == c {
+      printf "bench: %-3s c=%-2s %-9s %10s tps  %8s ms  %s  (slices: %s)\n", $1, $2, $3, $4, $5, $8, $9 }' "$DATA_TSV" >&2
   done
 done
+
+FSYNC_AFTER=$(fsync_probe)
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- correctness ------------------------------------------------------------------------------
 CHECKS=()        # Markdown lines
@@ -427,7 +478,7 @@ REPORT=$OUT/report.md
     echo "nothing maintains yet, i.e. the cost of the preloaded extension alone. Targets are not evaluated."
   fi
   echo
-  echo "## Throughput (TPS, pgbench -M prepared, ${BENCH_SECONDS}s per run after ${BENCH_WARMUP}s warm-up)"
+  echo "## Throughput (TPS; pgbench -M prepared; per cell ${MEASURED}s = $BENCH_ROUNDS interleaved slices of ${SLICE}s, after ${BENCH_WARMUP}s warm-up)"
   echo
   awk -F'\t' -v wl="$BENCH_WORKLOADS" -v cl="$BENCH_CLIENTS" \
       -v d1="${W_DESC[w1]}" -v d2="${W_DESC[w2]}" -v d3="${W_DESC[w3]}" -v d4="${W_DESC[w4]}" -v d5="${W_DESC[w5]}" '
@@ -530,9 +581,9 @@ REPORT=$OUT/report.md
   echo
   echo "## Runs"
   echo
-  echo "| workload | clients | config | TPS | latency avg (ms) | transactions | failed | status |"
-  echo "|---|---:|---|---:|---:|---:|---:|---|"
-  awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", toupper($1), $2, $3, $4, $5, $6, $7, ($8 == "ok" ? "ok" : "**" $8 "**")}' "$DATA_TSV"
+  echo "| workload | clients | config | TPS | latency avg (ms) | transactions | failed | status | TPS of each slice |"
+  echo "|---|---:|---|---:|---:|---:|---:|---|---|"
+  awk -F'\t' '{printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", toupper($1), $2, $3, $4, $5, $6, $7, ($8 == "ok" ? "ok" : "**" $8 "**"), $9}' "$DATA_TSV"
   for cfg in "${ALL_CONFIGS[@]}"; do
     [[ "${CFG_OK[$cfg]}" == 1 ]] || echo "- **$cfg: ${CFG_NOTE[$cfg]}**"
   done
@@ -542,11 +593,15 @@ REPORT=$OUT/report.md
   echo "- CPUs (nproc): $(nproc); CPU: ${CPU_MODEL:-unknown}; memory: ${MEM_GIB} GiB; kernel: $(uname -r)"
   echo "- PostgreSQL: $PG_VERSION"
   echo "- pg_tviews: $BUILD_INFO"
+  echo "- load average (1, 5, 15 min) before the runs: $LOAD_BEFORE; after: $LOAD_AFTER"
+  echo "- fdatasync of one 8kB write (pg_test_fsync, cluster's file system): ${FSYNC_BEFORE:-?} us before"
+  echo "  the runs, ${FSYNC_AFTER:-?} us after. Every commit waits for its WAL flush"
+  echo "  (synchronous_commit = on), so this is a floor under every 1-client latency below."
   echo "- one cluster (staged install of the build, pg_tviews preloaded in every database), one database"
   echo "  per configuration, all copied from one template; pgbench on the same machine over a unix socket:"
-  echo "  \`pgbench -n -M prepared -T $BENCH_SECONDS -c C -j C\`; before every run: VACUUM (ANALYZE) of that"
-  echo "  database, CHECKPOINT, ${BENCH_WARMUP}s warm-up with the same script; configuration order alternates"
-  echo "  between rounds. Every commit waits for its WAL flush (synchronous_commit = on)."
+  echo "  \`pgbench -n -M prepared -T $SLICE -c C -j C\` per slice. Per cell: VACUUM (ANALYZE) of every"
+  echo "  database, ${BENCH_WARMUP}s warm-up of each configuration, then $BENCH_ROUNDS rounds, each a CHECKPOINT"
+  echo "  then one slice per configuration, the order reversing from one round to the next."
   echo "- tv_post indexes:"
   printf '%s' "$TV_INDEXES" | sed 's/^/  /'
   echo "- server settings:"

@@ -12,7 +12,9 @@
 
 #include "am/tview_am.hpp"
 #include "boundary/guard.hpp"
+#include "catalog/catalog.hpp"
 #include "core/error.hpp"
+#include "definition/create.hpp"
 
 extern "C" {
 #include "access/table.h"
@@ -86,6 +88,20 @@ void CheckCopy(const CopyStmt *stmt) {
     if (IsTviewRelation(relid)) RefuseDirectWrite(Quoted(stmt->relation));
 }
 
+// TRUNCATE of a maintained TVIEW would leave it empty while its sources are not.
+void CheckTruncate(const TruncateStmt *stmt) {
+    if (am::restore_mode) return;
+    ListCell *lc;
+    foreach (lc, stmt->relations) {
+        auto *rv = static_cast<RangeVar *>(lfirst(lc));
+        Oid relid = pg::Call(RangeVarGetRelidExtended, rv, NoLock, RVR_MISSING_OK, nullptr, nullptr);
+        if (IsTviewRelation(relid) && pg::Call(catalog::ReadTview, relid) != nullptr)
+            throw Error(sqlstate::kWrongObjectType, "cannot truncate TVIEW " + Quoted(rv),
+                        "The rows of a TVIEW are maintained by pg_tviews from its defining query.",
+                        "Truncate or delete from its source tables, or rebuild it with pg_tviews_refresh().");
+    }
+}
+
 void CheckAlterTable(const AlterTableStmt *stmt) {
     ListCell *lc;
     foreach (lc, stmt->cmds) {
@@ -131,13 +147,20 @@ void ProcessUtilityBody(PlannedStmt *pstmt, const char *query_string, bool read_
         }
         case T_CopyStmt: CheckCopy(castNode(CopyStmt, stmt)); break;
         case T_AlterTableStmt: CheckAlterTable(castNode(AlterTableStmt, stmt)); break;
+        case T_TruncateStmt: CheckTruncate(castNode(TruncateStmt, stmt)); break;
         default: break;
     }
 
     auto run = prev_process_utility != nullptr ? prev_process_utility : standard_ProcessUtility;
-    if (creates_tview) {
+    auto run_standard = [&] {
         TviewCreationWindow window;
         pg::Call(run, pstmt, query_string, read_only_tree, context, params, query_env, dest, qc);
+    };
+    if (creates_tview) {
+        auto *ctas = castNode(CreateTableAsStmt, stmt);
+        Oid existing = pg::Call(RangeVarGetRelidExtended, ctas->into->rel, NoLock, RVR_MISSING_OK, nullptr, nullptr);
+        if (ctas->if_not_exists && OidIsValid(existing)) run_standard();  // the standard NOTICE, nothing created
+        else definition::CreateTview(ctas, run_standard);
     } else {
         pg::Call(run, pstmt, query_string, read_only_tree, context, params, query_env, dest, qc);
     }

@@ -10,6 +10,7 @@
 #include "am/tview_am.hpp"
 #include "boundary/guard.hpp"
 #include "core/error.hpp"
+#include "runtime/tview_cache.hpp"
 
 extern "C" {
 #include "miscadmin.h"
@@ -41,6 +42,7 @@ void Init() {
     preloaded = process_shared_preload_libraries_in_progress;
     DefineSettings();
     am::RegisterXactCallbacks();
+    runtime::RegisterCacheInvalidation();
     if (preloaded) InstallHooks();
 }
 

@@ -1,0 +1,129 @@
+// catalog.cpp: see catalog.hpp.
+//
+// Regime: PostgreSQL side, C-style.
+#include "catalog/catalog.hpp"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type_d.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+}
+
+namespace tviews::catalog {
+
+namespace {
+
+enum Attr {
+    kTview = 1,
+    kDefinition,
+    kQueryTree,
+    kSettings,
+    kSources,
+    kPopulated,
+    kNatts = kPopulated,
+};
+
+Oid CatalogIndexRelid(Relation catalog) {
+    Oid pk = RelationGetPrimaryKeyIndex(catalog);
+    if (!OidIsValid(pk)) elog(ERROR, "pg_tviews catalog tviews.tview has no primary key");
+    return pk;
+}
+
+Relation OpenCatalog(LOCKMODE lockmode) {
+    Oid relid = CatalogRelid();
+    if (!OidIsValid(relid))
+        ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+                        errmsg("extension pg_tviews is not installed in this database"),
+                        errhint("Run CREATE EXTENSION pg_tviews.")));
+    return table_open(relid, lockmode);
+}
+
+// Finds the catalog tuple of `tview` (a copy), or nullptr.
+HeapTuple FindTuple(Relation catalog, Oid tview) {
+    ScanKeyData key;
+    ScanKeyInit(&key, kTview, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(tview));
+    SysScanDesc scan = systable_beginscan(catalog, CatalogIndexRelid(catalog), true, nullptr, 1, &key);
+    HeapTuple tuple = systable_getnext(scan);
+    if (HeapTupleIsValid(tuple)) tuple = heap_copytuple(tuple);
+    systable_endscan(scan);
+    return tuple;
+}
+
+}  // namespace
+
+Oid CatalogRelid() {
+    Oid nsp = get_namespace_oid("tviews", true);
+    return OidIsValid(nsp) ? get_relname_relid("tview", nsp) : InvalidOid;
+}
+
+void InsertTview(const TviewRow *row) {
+    Relation catalog = OpenCatalog(RowExclusiveLock);
+    Datum values[kNatts];
+    bool nulls[kNatts] = {};
+    values[kTview - 1] = ObjectIdGetDatum(row->tview);
+    values[kDefinition - 1] = CStringGetTextDatum(row->definition);
+    values[kQueryTree - 1] = CStringGetTextDatum(row->query_tree);
+    values[kSettings - 1] = CStringGetTextDatum(row->settings);
+    Datum *sources = static_cast<Datum *>(palloc(sizeof(Datum) * (row->nsources + 1)));
+    for (int i = 0; i < row->nsources; i++) sources[i] = ObjectIdGetDatum(row->sources[i]);
+    values[kSources - 1] = PointerGetDatum(construct_array(sources, row->nsources, REGCLASSOID, sizeof(Oid), true,
+                                                           TYPALIGN_INT));
+    values[kPopulated - 1] = BoolGetDatum(row->populated);
+    HeapTuple tuple = heap_form_tuple(RelationGetDescr(catalog), values, nulls);
+    CatalogTupleInsert(catalog, tuple);
+    table_close(catalog, RowExclusiveLock);
+}
+
+TviewRow *ReadTview(Oid tview) {
+    Oid relid = CatalogRelid();
+    if (!OidIsValid(relid)) return nullptr;
+    Relation catalog = table_open(relid, AccessShareLock);
+    HeapTuple tuple = FindTuple(catalog, tview);
+    if (tuple == nullptr) {
+        table_close(catalog, AccessShareLock);
+        return nullptr;
+    }
+    TupleDesc desc = RelationGetDescr(catalog);
+    Datum values[kNatts];
+    bool nulls[kNatts];
+    heap_deform_tuple(tuple, desc, values, nulls);
+    auto *row = static_cast<TviewRow *>(palloc0(sizeof(TviewRow)));
+    row->tview = tview;
+    row->definition = TextDatumGetCString(values[kDefinition - 1]);
+    row->query_tree = TextDatumGetCString(values[kQueryTree - 1]);
+    row->settings = TextDatumGetCString(values[kSettings - 1]);
+    ArrayType *sources = DatumGetArrayTypeP(values[kSources - 1]);
+    Datum *elems;
+    int n;
+    deconstruct_array(sources, REGCLASSOID, sizeof(Oid), true, TYPALIGN_INT, &elems, nullptr, &n);
+    row->nsources = n;
+    row->sources = static_cast<Oid *>(palloc(sizeof(Oid) * (n + 1)));
+    for (int i = 0; i < n; i++) row->sources[i] = DatumGetObjectId(elems[i]);
+    row->populated = DatumGetBool(values[kPopulated - 1]);
+    table_close(catalog, AccessShareLock);
+    return row;
+}
+
+void SetPopulated(Oid tview, bool populated) {
+    Relation catalog = OpenCatalog(RowExclusiveLock);
+    HeapTuple tuple = FindTuple(catalog, tview);
+    if (tuple == nullptr) elog(ERROR, "relation %u is not a TVIEW", tview);
+    Datum values[kNatts] = {};
+    bool nulls[kNatts] = {};
+    bool replace[kNatts] = {};
+    values[kPopulated - 1] = BoolGetDatum(populated);
+    replace[kPopulated - 1] = true;
+    HeapTuple updated = heap_modify_tuple(tuple, RelationGetDescr(catalog), values, nulls, replace);
+    CatalogTupleUpdate(catalog, &tuple->t_self, updated);
+    table_close(catalog, RowExclusiveLock);
+}
+
+}  // namespace tviews::catalog

@@ -1,0 +1,31 @@
+// catalog.hpp: the extension's catalog, tviews.tview: one row per TVIEW.
+//
+// Regime: PostgreSQL side, C-style (palloc'd data in and out; may ereport). C++ code that owns
+// objects reaches these functions through pg::Call. The engine reads and writes the catalog
+// directly (index scans and catalog-tuple inserts): no SPI, and no privileges on the catalog
+// needed by whoever creates or maintains a TVIEW.
+#pragma once
+
+#include "boundary/pg.hpp"
+
+namespace tviews::catalog {
+
+struct TviewRow {
+    Oid tview;
+    char *definition;   // canonical SQL, schema-qualified (for people, refresh and verify)
+    char *query_tree;   // nodeToString of the analyzed defining query (what the engine loads)
+    char *settings;     // "name=value" lines pinned for maintenance
+    int nsources;
+    Oid *sources;       // base tables the TVIEW reads
+    bool populated;     // false after CREATE ... WITH NO DATA until the first refresh
+};
+
+// The catalog relation, or InvalidOid if the extension is not installed in this database.
+Oid CatalogRelid();
+
+void InsertTview(const TviewRow *row);
+// Returns nullptr if `tview` is not a TVIEW.
+TviewRow *ReadTview(Oid tview);
+void SetPopulated(Oid tview, bool populated);
+
+}  // namespace tviews::catalog

@@ -1,0 +1,311 @@
+// create.cpp: see create.hpp.
+//
+// Regime: PostgreSQL side. The DDL steps are C-style helpers (palloc'd arguments, may ereport,
+// no C++ objects) called through pg::Call from the C++ orchestration in CreateTview().
+#include "definition/create.hpp"
+
+#include "boundary/guard.hpp"
+#include "catalog/catalog.hpp"
+#include "core/error.hpp"
+#include "definition/query_shape.hpp"
+#include "definition/settings.hpp"
+#include "planner/planner.hpp"
+
+extern "C" {
+#include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_am_d.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_trigger.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+#include "utils/ruleutils.h"
+#include "utils/syscache.h"
+}
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace tviews::definition {
+
+namespace {
+
+/* ------------------------------------------------------------------------
+ * C-style DDL helpers (PostgreSQL regime).
+ * ------------------------------------------------------------------------ */
+
+Query *CopyQuery(Query *query) { return static_cast<Query *>(copyObject(query)); }
+
+char *QueryTreeText(Query *query) { return nodeToString(query); }
+
+// The defining query as SQL with every name schema-qualified (deparsed with an empty search path).
+char *DeparseQualified(Query *query) {
+    int level = NewGUCNestLevel();
+    set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    char *text = pg_get_querydef(static_cast<Query *>(copyObject(query)), false);
+    AtEOXact_GUC(true, level);
+    return text;
+}
+
+Oid CreatedRelid(RangeVar *rv) { return RangeVarGetRelid(rv, NoLock, false); }
+
+// Whether the current user may read `attno` of `relid` (0 = the whole table).
+bool CanSelect(Oid relid, AttrNumber attno) {
+    if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK) return true;
+    return attno > 0 && pg_attribute_aclcheck(relid, attno, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
+}
+
+char *QualifiedName(Oid relid) {
+    return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+}
+
+char *ColumnName(Oid relid, AttrNumber attno) { return get_attname(relid, attno, false); }
+
+Oid ColumnBaseType(Oid relid, AttrNumber attno) { return getBaseType(get_atttype(relid, attno)); }
+
+bool IndexIsBtree(Oid index) {
+    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(index));
+    if (!HeapTupleIsValid(tuple)) return false;
+    bool btree = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relam == BTREE_AM_OID;
+    ReleaseSysCache(tuple);
+    return btree;
+}
+
+// Whether some valid btree index of `relid` has exactly `attnos` (in any order) as its leading
+// key columns.
+bool HasLookupIndex(Oid relid, const int *attnos, int n) {
+    Relation rel = table_open(relid, AccessShareLock);
+    List *indexes = RelationGetIndexList(rel);
+    bool found = false;
+    ListCell *lc;
+    foreach (lc, indexes) {
+        HeapTuple tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
+        if (!HeapTupleIsValid(tuple)) continue;
+        auto *index = reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple));
+        bool ok = index->indisvalid && index->indnkeyatts >= n && IndexIsBtree(index->indexrelid) &&
+                  heap_attisnull(tuple, Anum_pg_index_indpred, nullptr);
+        for (int i = 0; ok && i < n; i++) {
+            bool in_set = false;
+            for (int j = 0; j < n; j++)
+                if (index->indkey.values[i] == attnos[j]) in_set = true;
+            ok = in_set;
+        }
+        ReleaseSysCache(tuple);
+        if (ok) {
+            found = true;
+            break;
+        }
+    }
+    table_close(rel, AccessShareLock);
+    return found;
+}
+
+void RunDdl(const char *sql) {
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY) elog(ERROR, "pg_tviews could not run: %s", sql);
+    SPI_finish();
+}
+
+void CreateTrigger(Oid source, Oid tview, const char *name, int16 event) {
+    CreateTrigStmt *stmt = makeNode(CreateTrigStmt);
+    stmt->trigname = pstrdup(name);
+    stmt->relation = makeRangeVar(get_namespace_name(get_rel_namespace(source)), get_rel_name(source), -1);
+    stmt->funcname = list_make2(makeString(pstrdup("tviews")), makeString(pstrdup("maintain")));
+    stmt->args = list_make1(makeString(psprintf("%u", tview)));
+    stmt->row = false;
+    stmt->timing = TRIGGER_TYPE_AFTER;
+    stmt->events = event;
+    if (event == TRIGGER_TYPE_INSERT || event == TRIGGER_TYPE_UPDATE) {
+        TriggerTransition *t = makeNode(TriggerTransition);
+        t->name = pstrdup("tviews_new");
+        t->isNew = true;
+        t->isTable = true;
+        stmt->transitionRels = lappend(stmt->transitionRels, t);
+    }
+    if (event == TRIGGER_TYPE_DELETE || event == TRIGGER_TYPE_UPDATE) {
+        TriggerTransition *t = makeNode(TriggerTransition);
+        t->name = pstrdup("tviews_old");
+        t->isNew = false;
+        t->isTable = true;
+        stmt->transitionRels = lappend(stmt->transitionRels, t);
+    }
+    ObjectAddress trigger = CreateTriggerFiringOn(stmt, nullptr, source, InvalidOid, InvalidOid, InvalidOid, InvalidOid,
+                                                  InvalidOid, nullptr, true, false, TRIGGER_FIRES_ALWAYS);
+    // Dropping the TVIEW drops its triggers.
+    ObjectAddress owner;
+    ObjectAddressSet(owner, RelationRelationId, tview);
+    recordDependencyOn(&trigger, &owner, DEPENDENCY_AUTO);
+}
+
+void RecordSourceDependency(Oid tview, Oid source, AttrNumber attno) {
+    ObjectAddress dependent, referenced;
+    ObjectAddressSet(dependent, RelationRelationId, tview);
+    ObjectAddressSubSet(referenced, RelationRelationId, source, attno);
+    recordDependencyOn(&dependent, &referenced, DEPENDENCY_NORMAL);
+}
+
+void Notice(const char *message, const char *detail) {
+    ereport(NOTICE, (errmsg("%s", message), errdetail("%s", detail)));
+}
+
+void CommandCounter() { CommandCounterIncrement(); }
+
+/* ------------------------------------------------------------------------
+ * C++ orchestration.
+ * ------------------------------------------------------------------------ */
+
+[[noreturn]] void Raise(const planner::Refusal &r) { throw Error(r.state, r.message, r.detail, r.hint); }
+
+std::string Str(char *s) { return s != nullptr ? std::string(s) : std::string(); }
+
+std::string QuotedColumn(Oid relid, int attno) {
+    char *name = pg::Call(ColumnName, relid, AttrNumber(attno));
+    return Str(const_cast<char *>(pg::Call(quote_identifier, static_cast<const char *>(name))));
+}
+
+std::string TriggerName(const std::string &tview, const char *event) {
+    std::string name = "tviews maintain " + tview + " on " + event;
+    if (name.size() >= NAMEDATALEN) name = name.substr(0, NAMEDATALEN - 1);
+    return name;
+}
+
+void CheckPrivileges(const AnalyzedDefinition &def, const planner::RefreshPlan &plan) {
+    for (Oid view : def.views)
+        if (!pg::Call(CanSelect, view, AttrNumber(0)))
+            throw Error(SqlState("42501"), "permission denied for view " + Str(pg::Call(QualifiedName, view)),
+                        "Creating a TVIEW needs SELECT on every relation it reads.");
+    for (const planner::PlanNode &node : plan.nodes) {
+        Oid relid = def.relids[node.rel];
+        std::vector<int> attnos = plan.UsedAttnos(static_cast<int>(&node - plan.nodes.data()));
+        if (attnos.empty()) attnos.push_back(0);
+        for (int attno : attnos)
+            if (!pg::Call(CanSelect, relid, AttrNumber(attno)))
+                throw Error(SqlState("42501"), "permission denied for table " + Str(pg::Call(QualifiedName, relid)),
+                            "Creating a TVIEW needs SELECT on every relation it reads.");
+    }
+}
+
+void CheckJoinTypes(const AnalyzedDefinition &def, const planner::RefreshPlan &plan) {
+    for (const planner::PlanNode &node : plan.nodes) {
+        if (node.parent < 0) continue;
+        Oid child = def.relids[node.rel], parent = def.relids[plan.nodes[node.parent].rel];
+        for (size_t i = 0; i < node.key_attnos.size(); i++) {
+            Oid a = pg::Call(ColumnBaseType, child, AttrNumber(node.key_attnos[i]));
+            Oid b = pg::Call(ColumnBaseType, parent, AttrNumber(node.parent_attnos[i]));
+            if (a != b)
+                throw Error(sqlstate::kFeatureNotSupported,
+                            "join columns of different types are not supported in a TVIEW definition",
+                            "Column " + Str(pg::Call(ColumnName, parent, AttrNumber(node.parent_attnos[i]))) + " of " +
+                                Str(pg::Call(QualifiedName, parent)) + " is joined to column " +
+                                Str(pg::Call(ColumnName, child, AttrNumber(node.key_attnos[i]))) + " of " +
+                                Str(pg::Call(QualifiedName, child)) + ", of another type.",
+                            "Give both columns the same type.");
+        }
+    }
+}
+
+// Maintenance finds the TVIEW rows that depend on a changed row by following each join edge
+// backwards: that needs an index on the foreign-key columns of the edge's parent.
+void EnsureLookupIndexes(const AnalyzedDefinition &def, const planner::RefreshPlan &plan) {
+    std::set<std::pair<Oid, std::vector<int>>> done;
+    for (const planner::PlanNode &node : plan.nodes) {
+        if (node.parent < 0) continue;
+        Oid parent = def.relids[plan.nodes[node.parent].rel];
+        std::vector<int> attnos = node.parent_attnos;
+        std::sort(attnos.begin(), attnos.end());
+        if (!done.insert({parent, attnos}).second) continue;
+        if (pg::Call(HasLookupIndex, parent, static_cast<const int *>(attnos.data()), static_cast<int>(attnos.size())))
+            continue;
+        std::string columns;
+        for (int a : node.parent_attnos)
+            columns += (columns.empty() ? "" : ", ") +
+                       QuotedColumn(parent, a);
+        std::string table = Str(pg::Call(QualifiedName, parent));
+        std::string sql = "CREATE INDEX ON " + table + " (" + columns + ")";
+        pg::Call(RunDdl, sql.c_str());
+        std::string message = "pg_tviews created an index on " + table + " (" + columns + ")";
+        pg::Call(Notice, message.c_str(),
+                 "Maintenance looks up the rows of a TVIEW that depend on a changed row through this index.");
+    }
+}
+
+}  // namespace
+
+void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_table) {
+    if (!IsA(ctas->query, Query))
+        throw Error(sqlstate::kFeatureNotSupported, "CREATE TABLE ... USING tview_am AS EXECUTE is not supported",
+                    "A TVIEW needs its defining query.", "Write the query itself after AS.");
+    Query *original = pg::Call(CopyQuery, castNode(Query, ctas->query));
+    AnalyzedDefinition def = AnalyzeDefinition(original);
+    planner::PlanResult result = planner::BuildPlan(def.shape);
+    if (auto *refusal = std::get_if<planner::Refusal>(&result)) Raise(*refusal);
+    const planner::RefreshPlan &plan = std::get<planner::RefreshPlan>(result);
+    CheckJoinTypes(def, plan);
+    CheckPrivileges(def, plan);
+
+    char *settings = pg::Call(CapturePinnedSettings);
+    char *definition = pg::Call(DeparseQualified, original);
+    char *query_tree = pg::Call(QueryTreeText, original);
+
+    create_table();
+    Oid tview = pg::Call(CreatedRelid, ctas->into->rel);
+    std::string tview_name = Str(pg::Call(QualifiedName, tview));
+    std::string short_name = ctas->into->rel->relname;
+
+    // The key index: maintenance finds a TVIEW row by its root key.
+    std::string key_columns;
+    for (int column : plan.key_columns)
+        key_columns += (key_columns.empty() ? "" : ", ") +
+                       QuotedColumn(tview, column + 1);
+    std::string key_index = "CREATE UNIQUE INDEX ON " + tview_name + " (" + key_columns + ")";
+    pg::Call(RunDdl, key_index.c_str());
+
+    EnsureLookupIndexes(def, plan);
+
+    // Triggers on every source table (once per table, even if it appears twice in the joins).
+    std::set<Oid> sources;
+    for (const planner::PlanNode &node : plan.nodes) sources.insert(def.relids[node.rel]);
+    for (Oid source : sources) {
+        pg::Call(CreateTrigger, source, tview, TriggerName(short_name, "insert").c_str(), int16(TRIGGER_TYPE_INSERT));
+        pg::Call(CreateTrigger, source, tview, TriggerName(short_name, "update").c_str(), int16(TRIGGER_TYPE_UPDATE));
+        pg::Call(CreateTrigger, source, tview, TriggerName(short_name, "delete").c_str(), int16(TRIGGER_TYPE_DELETE));
+        pg::Call(CreateTrigger, source, tview, TriggerName(short_name, "truncate").c_str(),
+                 int16(TRIGGER_TYPE_TRUNCATE));
+    }
+
+    // Dependencies: dropping a source, a view read, or a column read needs CASCADE.
+    for (Oid view : def.views) pg::Call(RecordSourceDependency, tview, view, AttrNumber(0));
+    for (size_t n = 0; n < plan.nodes.size(); n++) {
+        Oid relid = def.relids[plan.nodes[n].rel];
+        pg::Call(RecordSourceDependency, tview, relid, AttrNumber(0));
+        for (int attno : plan.UsedAttnos(static_cast<int>(n)))
+            if (attno > 0) pg::Call(RecordSourceDependency, tview, relid, AttrNumber(attno));
+    }
+
+    std::vector<Oid> source_list(sources.begin(), sources.end());
+    catalog::TviewRow row{};
+    row.tview = tview;
+    row.definition = definition;
+    row.query_tree = query_tree;
+    row.settings = settings;
+    row.nsources = static_cast<int>(source_list.size());
+    row.sources = source_list.data();
+    row.populated = !ctas->into->skipData;
+    pg::Call(catalog::InsertTview, static_cast<const catalog::TviewRow *>(&row));
+    pg::Call(CommandCounter);
+}
+
+}  // namespace tviews::definition

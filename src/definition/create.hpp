@@ -1,0 +1,22 @@
+// create.hpp: turning CREATE TABLE ... USING tview_am AS SELECT into a maintained TVIEW.
+//
+// Regime: PostgreSQL side (C++ orchestration; PostgreSQL reached through pg::Call).
+#pragma once
+
+#include "boundary/pg.hpp"
+
+extern "C" {
+#include "nodes/parsenodes.h"
+}
+
+#include <functional>
+
+namespace tviews::definition {
+
+// Plans the definition (refusing what cannot be maintained, before anything is created), runs
+// `create_table` (the standard CREATE TABLE AS), then installs what maintains the new table: the
+// key index, the lookup indexes on the sources, the triggers, the dependencies and the catalog row.
+// Everything happens in the creating transaction.
+void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_table);
+
+}  // namespace tviews::definition

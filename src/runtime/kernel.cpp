@@ -1,0 +1,632 @@
+// kernel.cpp: the interpreted refresh kernel.
+//
+// Regime: PostgreSQL side, C-style. One run handles one statement's changes of one source table
+// for one TVIEW, in three steps:
+//
+// 1. Classify each changed source row. A change that only touches columns the TVIEW copies into
+//    values becomes a *patch* of the TVIEW rows that depend on it: only the leaves (columns or
+//    JSON paths) that read the changed columns are recomputed, from the new row itself. Anything
+//    that can change which rows exist or which partner rows they join (inserts, deletes, keys,
+//    foreign keys, columns read by filters) makes the dependent rows *recomputed* from the
+//    sources. Columns the TVIEW does not read cost a datum comparison and nothing else.
+//    Dependent TVIEW rows are found by walking the join edges backwards through indexes
+//    (lineage derived from the sources: no extra storage).
+// 2. Compute recomputed rows: fetch the root row and its partners through their key indexes,
+//    share-locking every source row whose values are copied (concurrency rule 2), evaluate the
+//    filters and the columns.
+// 3. Apply, in key order (rule 4): lock each TVIEW row at its latest version (rule 1), then insert,
+//    delete, update, or patch it through the executor's row path (indexes, HOT, constraints).
+//
+// Lookups of dependents use the latest committed state when the changed row is held by our own
+// row lock (an update or delete): a transaction that re-points a row to it must first share-lock
+// it, so it either committed before our lookup or copies our values after we commit. Inserts
+// (no lock anyone else can see) and key changes use a dirty snapshot and wait (rule 3).
+#include "runtime/kernel.hpp"
+
+#include "am/tview_am.hpp"
+#include "runtime/row_access.hpp"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_type_d.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/fmgrprotos.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+}
+
+namespace tviews::runtime {
+
+namespace {
+
+struct Patch {
+    int node;
+    HeapTuple tuple;    // the new version of the changed row
+    Bitmapset *changed; // its changed attnos
+};
+
+struct Work {
+    Datum *key;         // root key values, in key order
+    bool recompute;
+    List *patches;      // Patch *
+    bool computed;
+    bool present;       // recompute: whether the TVIEW row should exist
+    Datum *values;      // recompute: the row it should be
+    bool *nulls;
+};
+
+struct Run {
+    CompiledTview *tv;
+    MemoryContext cxt;
+    Relation *rels;           // per node
+    Relation *key_indexes;    // per node: its by_key index
+    Relation *fk_indexes;     // per node > 0: the parent's index on the edge's foreign key
+    TupleTableSlot **slots;   // per node: rows fetched from it
+    TupleTableSlot **heap_slots;  // per node: to hold transition tuples
+    bool *present;            // per node, while computing a row
+    TupleTableSlot *wide;
+    ExprContext *econtext;
+    Relation tview;
+    Relation tview_index;
+    TupleTableSlot *tview_old;
+    TupleTableSlot *tview_new;
+    EState *estate;
+    ResultRelInfo *rri;
+    EPQState epq;
+    Work **work;
+    int nwork;
+    int capwork;
+    Datum jsonb_null;
+};
+
+/* ------------------------------------------------------------------------
+ * Setup and teardown.
+ * ------------------------------------------------------------------------ */
+
+void OpenRun(Run *run, CompiledTview *tv) {
+    run->tv = tv;
+    int n = tv->nnodes;
+    run->rels = static_cast<Relation *>(palloc0(sizeof(Relation) * n));
+    run->key_indexes = static_cast<Relation *>(palloc0(sizeof(Relation) * n));
+    run->fk_indexes = static_cast<Relation *>(palloc0(sizeof(Relation) * n));
+    run->slots = static_cast<TupleTableSlot **>(palloc0(sizeof(TupleTableSlot *) * n));
+    run->heap_slots = static_cast<TupleTableSlot **>(palloc0(sizeof(TupleTableSlot *) * n));
+    run->present = static_cast<bool *>(palloc0(sizeof(bool) * n));
+    for (int i = 0; i < n; i++) {
+        const CompiledNode &node = tv->nodes[i];
+        // RowShareLock: we share-lock rows of the sources we copy from.
+        run->rels[i] = table_open(node.relid, RowShareLock);
+        run->key_indexes[i] = index_open(node.by_key.index, AccessShareLock);
+        run->slots[i] = table_slot_create(run->rels[i], nullptr);
+        run->heap_slots[i] = MakeSingleTupleTableSlot(RelationGetDescr(run->rels[i]), &TTSOpsHeapTuple);
+    }
+    for (int i = 1; i < n; i++) run->fk_indexes[i] = index_open(tv->nodes[i].by_parent_fk.index, AccessShareLock);
+    run->wide = MakeSingleTupleTableSlot(tv->wide_desc, &TTSOpsVirtual);
+    run->econtext = CreateStandaloneExprContext();
+    run->econtext->ecxt_scantuple = run->wide;
+
+    run->tview = table_open(tv->tview, RowExclusiveLock);
+    run->tview_index = index_open(tv->tview_by_key.index, RowExclusiveLock);
+    run->tview_old = table_slot_create(run->tview, nullptr);
+    run->tview_new = MakeSingleTupleTableSlot(RelationGetDescr(run->tview), &TTSOpsVirtual);
+
+    EState *estate = CreateExecutorState();
+    RangeTblEntry *rte = makeNode(RangeTblEntry);
+    rte->rtekind = RTE_RELATION;
+    rte->relid = tv->tview;
+    rte->relkind = RELKIND_RELATION;
+    rte->rellockmode = RowExclusiveLock;
+    ExecInitRangeTable(estate, list_make1(rte));
+    estate->es_output_cid = GetCurrentCommandId(true);
+    estate->es_snapshot = GetActiveSnapshot();
+    run->rri = makeNode(ResultRelInfo);
+    InitResultRelInfo(run->rri, run->tview, 1, nullptr, 0);
+    ExecOpenIndices(run->rri, false);
+    EvalPlanQualInit(&run->epq, estate, nullptr, NIL, -1);
+    run->estate = estate;
+    run->jsonb_null = DirectFunctionCall1(jsonb_in, CStringGetDatum("null"));
+}
+
+void CloseRun(Run *run) {
+    CompiledTview *tv = run->tv;
+    EvalPlanQualEnd(&run->epq);
+    ExecCloseIndices(run->rri);
+    ExecResetTupleTable(run->estate->es_tupleTable, false);
+    FreeExecutorState(run->estate);
+    ExecDropSingleTupleTableSlot(run->tview_old);
+    ExecDropSingleTupleTableSlot(run->tview_new);
+    index_close(run->tview_index, NoLock);
+    table_close(run->tview, NoLock);
+    FreeExprContext(run->econtext, true);
+    ExecDropSingleTupleTableSlot(run->wide);
+    for (int i = 0; i < tv->nnodes; i++) {
+        ExecDropSingleTupleTableSlot(run->slots[i]);
+        ExecDropSingleTupleTableSlot(run->heap_slots[i]);
+        index_close(run->key_indexes[i], NoLock);
+        if (i > 0) index_close(run->fk_indexes[i], NoLock);
+        table_close(run->rels[i], NoLock);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * The wide row.
+ * ------------------------------------------------------------------------ */
+
+void ClearWide(Run *run) {
+    TupleTableSlot *wide = run->wide;
+    ExecClearTuple(wide);
+    int natts = wide->tts_tupleDescriptor->natts;
+    for (int i = 0; i < natts; i++) {
+        wide->tts_values[i] = 0;
+        wide->tts_isnull[i] = true;
+    }
+    ExecStoreVirtualTuple(wide);
+}
+
+void FillWide(Run *run, int node, TupleTableSlot *row) {
+    const CompiledNode &n = run->tv->nodes[node];
+    slot_getallattrs(row);
+    for (int a = 0; a < n.natts; a++) {
+        run->wide->tts_values[n.wide_offset + a] = row->tts_values[a];
+        run->wide->tts_isnull[n.wide_offset + a] = row->tts_isnull[a];
+    }
+}
+
+void NullWide(Run *run, int node) {
+    const CompiledNode &n = run->tv->nodes[node];
+    for (int a = 0; a < n.natts; a++) {
+        run->wide->tts_values[n.wide_offset + a] = 0;
+        run->wide->tts_isnull[n.wide_offset + a] = true;
+    }
+}
+
+bool EvalTrue(Run *run, ExprState *state) {
+    bool isnull;
+    Datum result = ExecEvalExprSwitchContext(state, run->econtext, &isnull);
+    return !isnull && DatumGetBool(result);
+}
+
+/* ------------------------------------------------------------------------
+ * Step 1: which TVIEW rows a change touches.
+ * ------------------------------------------------------------------------ */
+
+void AddWork(Run *run, const Datum *key, bool recompute, Patch *patch) {
+    CompiledTview *tv = run->tv;
+    if (run->nwork == run->capwork) {
+        run->capwork = run->capwork == 0 ? 64 : run->capwork * 2;
+        run->work = run->work == nullptr
+                        ? static_cast<Work **>(palloc(sizeof(Work *) * run->capwork))
+                        : static_cast<Work **>(repalloc(run->work, sizeof(Work *) * run->capwork));
+    }
+    auto *w = static_cast<Work *>(palloc0(sizeof(Work)));
+    w->key = static_cast<Datum *>(palloc(sizeof(Datum) * tv->nkey));
+    TupleDesc desc = RelationGetDescr(run->tview);
+    for (int i = 0; i < tv->nkey; i++) {
+        Form_pg_attribute att = TupleDescAttr(desc, tv->key_columns[i]);
+        w->key[i] = datumCopy(key[i], att->attbyval, att->attlen);
+    }
+    w->recompute = recompute;
+    if (patch != nullptr) w->patches = list_make1(patch);
+    run->work[run->nwork++] = w;
+}
+
+// Values of `attnos` in `row`; false if any is NULL (a NULL never joins).
+bool KeyValues(TupleTableSlot *row, const AttrNumber *attnos, int n, Datum *out) {
+    for (int i = 0; i < n; i++) {
+        bool isnull;
+        out[i] = slot_getattr(row, attnos[i], &isnull);
+        if (isnull) return false;
+    }
+    return true;
+}
+
+struct CollectContext {
+    Run *run;
+    int node;  // the node whose rows the scan returns
+    Visibility visibility;
+    bool recompute;
+    Patch *patch;
+};
+
+void CollectRoots(Run *run, int node, const Datum *values, Visibility visibility, bool recompute, Patch *patch);
+
+bool CollectVisit(TupleTableSlot *row, void *arg) {
+    auto *ctx = static_cast<CollectContext *>(arg);
+    CompiledTview *tv = ctx->run->tv;
+    const CompiledNode &n = tv->nodes[ctx->node];
+    Datum values[INDEX_MAX_KEYS];
+    if (ctx->node == 0) {
+        if (KeyValues(row, tv->root_key, tv->nkey, values)) AddWork(ctx->run, values, ctx->recompute, ctx->patch);
+    } else if (KeyValues(row, n.key_attnos, n.nkeys, values)) {
+        CollectRoots(ctx->run, ctx->node, values, ctx->visibility, ctx->recompute, ctx->patch);
+    }
+    return true;
+}
+
+// The TVIEW rows that depend on the row of `node` whose edge key (key_attnos) is `values`: walks
+// the edges up to the root through the parents' foreign-key indexes.
+void CollectRoots(Run *run, int node, const Datum *values, Visibility visibility, bool recompute, Patch *patch) {
+    if (node == 0) {
+        AddWork(run, values, recompute, patch);
+        return;
+    }
+    const CompiledNode &n = run->tv->nodes[node];
+    CollectContext ctx{run, n.parent, visibility, recompute, patch};
+    ScanIndex(run->rels[n.parent], run->fk_indexes[node], &n.by_parent_fk, values, visibility, run->slots[n.parent],
+              CollectVisit, &ctx);
+}
+
+// The TVIEW rows that depend on `row`, a row of `node`.
+void CollectDependents(Run *run, int node, TupleTableSlot *row, Visibility visibility, bool recompute, Patch *patch) {
+    CompiledTview *tv = run->tv;
+    Datum values[INDEX_MAX_KEYS];
+    if (node == 0) {
+        if (KeyValues(row, tv->root_key, tv->nkey, values)) AddWork(run, values, recompute, patch);
+        return;
+    }
+    const CompiledNode &n = tv->nodes[node];
+    if (KeyValues(row, n.key_attnos, n.nkeys, values)) CollectRoots(run, node, values, visibility, recompute, patch);
+}
+
+// The attnos among `of` whose values differ between two versions of a row.
+Bitmapset *ChangedAttnos(TupleTableSlot *before, TupleTableSlot *after, Bitmapset *of, bool *all) {
+    TupleDesc desc = before->tts_tupleDescriptor;
+    Bitmapset *changed = nullptr;
+    *all = false;
+    int attno = -1;
+    while ((attno = bms_next_member(of, attno)) >= 0) {
+        if (attno == 0) {  // a whole-row reference: any change counts
+            for (int a = 1; a <= desc->natts; a++) {
+                Form_pg_attribute att = TupleDescAttr(desc, a - 1);
+                if (att->attisdropped) continue;
+                bool n1, n2;
+                Datum d1 = slot_getattr(before, a, &n1), d2 = slot_getattr(after, a, &n2);
+                if (n1 != n2 || (!n1 && !datumIsEqual(d1, d2, att->attbyval, att->attlen))) {
+                    changed = bms_add_member(changed, a);
+                    *all = true;
+                }
+            }
+            continue;
+        }
+        Form_pg_attribute att = TupleDescAttr(desc, attno - 1);
+        bool n1, n2;
+        Datum d1 = slot_getattr(before, attno, &n1), d2 = slot_getattr(after, attno, &n2);
+        if (n1 != n2 || (!n1 && !datumIsEqual(d1, d2, att->attbyval, att->attlen))) changed = bms_add_member(changed, attno);
+    }
+    if (*all) changed = bms_add_member(changed, 0);
+    return changed;
+}
+
+// A slot that reads a transition table (tuplestores hold minimal tuples).
+TupleTableSlot *TransitionSlot(Run *run, int node) {
+    return MakeSingleTupleTableSlot(RelationGetDescr(run->rels[node]), &TTSOpsMinimalTuple);
+}
+
+void ClassifyInsertOrDelete(Run *run, int node, Tuplestorestate *rows, bool insert) {
+    TupleTableSlot *slot = TransitionSlot(run, node);
+    tuplestore_rescan(rows);
+    // An inserted row is invisible to others until we commit, so concurrent re-pointers cannot be
+    // ordered by a lock on it: look dependents up with a dirty snapshot. A deleted row is held by
+    // our delete's row lock.
+    Visibility visibility = insert ? Visibility::kDirtyWait : Visibility::kLatest;
+    while (tuplestore_gettupleslot(rows, true, false, slot)) CollectDependents(run, node, slot, visibility, true, nullptr);
+    ExecDropSingleTupleTableSlot(slot);
+}
+
+void ClassifyUpdate(Run *run, int node, Tuplestorestate *oldtab, Tuplestorestate *newtab) {
+    const CompiledNode &n = run->tv->nodes[node];
+    TupleTableSlot *before = TransitionSlot(run, node);
+    TupleTableSlot *after = TransitionSlot(run, node);
+    tuplestore_rescan(oldtab);
+    tuplestore_rescan(newtab);
+    while (tuplestore_gettupleslot(oldtab, true, false, before)) {
+        if (!tuplestore_gettupleslot(newtab, true, false, after))
+            elog(ERROR, "pg_tviews: transition tables of an update differ in length");
+        bool whole_row;
+        Bitmapset *changed = ChangedAttnos(before, after, n.used, &whole_row);
+        if (changed == nullptr) continue;  // nothing the TVIEW reads
+        bool key_changed = false;
+        if (node == 0) {
+            for (int i = 0; i < run->tv->nkey; i++) key_changed |= bms_is_member(run->tv->root_key[i], changed);
+        } else {
+            for (int i = 0; i < n.nkeys; i++) key_changed |= bms_is_member(n.key_attnos[i], changed);
+        }
+        if (key_changed) {
+            // The rows that depended on the old key lose it; rows may now depend on the new key.
+            CollectDependents(run, node, before, Visibility::kLatest, true, nullptr);
+            CollectDependents(run, node, after, Visibility::kDirtyWait, true, nullptr);
+        } else if (bms_overlap(changed, n.structural)) {
+            CollectDependents(run, node, after, Visibility::kLatest, true, nullptr);
+        } else {
+            auto *patch = static_cast<Patch *>(palloc(sizeof(Patch)));
+            patch->node = node;
+            patch->tuple = ExecCopySlotHeapTuple(after);
+            patch->changed = changed;
+            CollectDependents(run, node, after, Visibility::kLatest, false, patch);
+        }
+    }
+    ExecDropSingleTupleTableSlot(before);
+    ExecDropSingleTupleTableSlot(after);
+}
+
+int CompareKeys(const Run *run, const Datum *a, const Datum *b) {
+    const CompiledTview *tv = run->tv;
+    for (int i = 0; i < tv->nkey; i++) {
+        int c = DatumGetInt32(FunctionCall2Coll(&tv->key_compare[i], tv->key_collations[i], a[i], b[i]));
+        if (c != 0) return c;
+    }
+    return 0;
+}
+
+int CompareWork(const void *a, const void *b, void *arg) {
+    return CompareKeys(static_cast<const Run *>(arg), (*static_cast<Work *const *>(a))->key,
+                       (*static_cast<Work *const *>(b))->key);
+}
+
+// Sorts the work by key (the lock order) and merges entries of the same TVIEW row.
+void SortAndMerge(Run *run) {
+    if (run->nwork == 0) return;
+    qsort_arg(run->work, run->nwork, sizeof(Work *), CompareWork, run);
+    int out = 0;
+    for (int i = 1; i < run->nwork; i++) {
+        Work *cur = run->work[out], *next = run->work[i];
+        if (CompareKeys(run, cur->key, next->key) == 0) {
+            cur->recompute |= next->recompute;
+            cur->patches = list_concat(cur->patches, next->patches);
+        } else {
+            run->work[++out] = next;
+        }
+    }
+    run->nwork = out + 1;
+}
+
+/* ------------------------------------------------------------------------
+ * Step 2: computing a TVIEW row from the sources.
+ * ------------------------------------------------------------------------ */
+
+void ComputeRow(Run *run, Work *w) {
+    CompiledTview *tv = run->tv;
+    w->computed = true;
+    w->present = false;
+    ClearWide(run);
+    // The root row, share-locked unless it is our own.
+    if (!FindAndLock(run->rels[0], run->key_indexes[0], &tv->nodes[0].by_key, w->key, LockTupleShare, false,
+                     run->slots[0]))
+        return;
+    FillWide(run, 0, run->slots[0]);
+    run->present[0] = true;
+    for (int i = 1; i < tv->nnodes; i++) {
+        const CompiledNode &n = tv->nodes[i];
+        Datum values[INDEX_MAX_KEYS];
+        bool found = run->present[n.parent] && KeyValues(run->slots[n.parent], n.parent_attnos, n.nkeys, values) &&
+                     FindAndLock(run->rels[i], run->key_indexes[i], &n.by_key, values, LockTupleShare, false,
+                                 run->slots[i]);
+        if (found) {
+            FillWide(run, i, run->slots[i]);
+            for (int f = 0; found && f < n.nedge_filters; f++) found = EvalTrue(run, n.edge_filters[f]);
+            if (!found) NullWide(run, i);
+        }
+        run->present[i] = found;
+        if (!found && !n.left_join) return;
+    }
+    for (int f = 0; f < tv->nfilters; f++)
+        if (!EvalTrue(run, tv->filters[f])) return;
+
+    TupleDesc desc = RelationGetDescr(run->tview);
+    w->values = static_cast<Datum *>(palloc(sizeof(Datum) * tv->ncolumns));
+    w->nulls = static_cast<bool *>(palloc(sizeof(bool) * tv->ncolumns));
+    for (int c = 0; c < tv->ncolumns; c++) {
+        Form_pg_attribute att = TupleDescAttr(desc, c);
+        bool isnull;
+        Datum value = ExecEvalExprSwitchContext(tv->columns[c], run->econtext, &isnull);
+        w->nulls[c] = isnull;
+        w->values[c] = isnull ? 0 : datumCopy(value, att->attbyval, att->attlen);
+    }
+    ResetExprContext(run->econtext);
+    w->present = true;
+}
+
+// For patches whose leaves read other relations too: the latest committed versions of the root
+// row and its partners (no locks: every writer of them locks this TVIEW row before patching it,
+// and we read after holding that lock).
+void FetchLatestChain(Run *run, const Datum *key) {
+    CompiledTview *tv = run->tv;
+    ClearWide(run);
+    for (int i = 0; i < tv->nnodes; i++) run->present[i] = false;
+    auto first = [](TupleTableSlot *, void *) { return false; };
+    if (ScanIndex(run->rels[0], run->key_indexes[0], &tv->nodes[0].by_key, key, Visibility::kLatest, run->slots[0],
+                  first, nullptr) == 0)
+        return;
+    FillWide(run, 0, run->slots[0]);
+    run->present[0] = true;
+    for (int i = 1; i < tv->nnodes; i++) {
+        const CompiledNode &n = tv->nodes[i];
+        Datum values[INDEX_MAX_KEYS];
+        if (!run->present[n.parent] || !KeyValues(run->slots[n.parent], n.parent_attnos, n.nkeys, values)) continue;
+        if (ScanIndex(run->rels[i], run->key_indexes[i], &n.by_key, values, Visibility::kLatest, run->slots[i], first,
+                      nullptr) > 0) {
+            FillWide(run, i, run->slots[i]);
+            run->present[i] = true;
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * Step 3: applying to the TVIEW.
+ * ------------------------------------------------------------------------ */
+
+void StoreNew(Run *run, const Datum *values, const bool *nulls) {
+    TupleTableSlot *slot = run->tview_new;
+    ExecClearTuple(slot);
+    int natts = slot->tts_tupleDescriptor->natts;
+    for (int i = 0; i < natts; i++) {
+        slot->tts_values[i] = values[i];
+        slot->tts_isnull[i] = nulls[i];
+    }
+    ExecStoreVirtualTuple(slot);
+}
+
+bool SameAsExisting(Run *run, const Datum *values, const bool *nulls) {
+    TupleTableSlot *old = run->tview_old;
+    TupleDesc desc = old->tts_tupleDescriptor;
+    slot_getallattrs(old);
+    for (int i = 0; i < desc->natts; i++) {
+        Form_pg_attribute att = TupleDescAttr(desc, i);
+        if (old->tts_isnull[i] != nulls[i]) return false;
+        if (nulls[i]) continue;
+        if (datumIsEqual(old->tts_values[i], values[i], att->attbyval, att->attlen)) continue;
+        // Same value, different representation (a TOASTed or compressed copy of the same document)?
+        if (att->attlen == -1) {
+            struct varlena *a = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(old->tts_values[i])));
+            struct varlena *b = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(values[i])));
+            if (VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
+                memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0)
+                continue;
+        }
+        return false;
+    }
+    return true;
+}
+
+void WriteInsert(Run *run, const Datum *values, const bool *nulls) {
+    StoreNew(run, values, nulls);
+    am::BeginEngineWrite();
+    ExecSimpleRelationInsert(run->rri, run->estate, run->tview_new);
+    am::EndEngineWrite();
+}
+
+void WriteUpdate(Run *run, const Datum *values, const bool *nulls) {
+    StoreNew(run, values, nulls);
+    am::BeginEngineWrite();
+    ExecSimpleRelationUpdate(run->rri, run->estate, &run->epq, run->tview_old, run->tview_new);
+    am::EndEngineWrite();
+}
+
+void WriteDelete(Run *run) {
+    am::BeginEngineWrite();
+    ExecSimpleRelationDelete(run->rri, run->estate, &run->epq, run->tview_old);
+    am::EndEngineWrite();
+}
+
+void ApplyRecompute(Run *run, Work *w, bool exists) {
+    if (!w->computed) ComputeRow(run, w);
+    if (exists && !w->present) WriteDelete(run);
+    else if (!exists && w->present) WriteInsert(run, w->values, w->nulls);
+    else if (exists && w->present && !SameAsExisting(run, w->values, w->nulls)) WriteUpdate(run, w->values, w->nulls);
+}
+
+bool LeafAffected(const CompiledLeaf &leaf, List *patches) {
+    ListCell *lc;
+    foreach (lc, patches) {
+        auto *p = static_cast<Patch *>(lfirst(lc));
+        if (leaf.value == nullptr || !bms_is_member(p->node, leaf.input_nodes)) continue;
+        Bitmapset *reads = leaf.input_attnos[p->node];
+        if (bms_is_member(0, reads) || bms_overlap(reads, p->changed)) return true;
+    }
+    return false;
+}
+
+void ApplyPatches(Run *run, Work *w) {
+    CompiledTview *tv = run->tv;
+    TupleDesc desc = RelationGetDescr(run->tview);
+    // Which leaves to recompute, and whether they need more than the changed rows themselves.
+    bool *affected = static_cast<bool *>(palloc0(sizeof(bool) * (tv->nleaves + 1)));
+    bool need_chain = false;
+    bool any = false;
+    for (int l = 0; l < tv->nleaves; l++) {
+        if (!LeafAffected(tv->leaves[l], w->patches)) continue;
+        affected[l] = any = true;
+        int node = -1;
+        while ((node = bms_next_member(tv->leaves[l].input_nodes, node)) >= 0) {
+            bool patched = false;
+            ListCell *lc;
+            foreach (lc, w->patches) patched |= static_cast<Patch *>(lfirst(lc))->node == node;
+            if (!patched) need_chain = true;
+        }
+    }
+    if (!any) return;
+    if (need_chain) {
+        FetchLatestChain(run, w->key);
+    } else {
+        ClearWide(run);
+        ListCell *lc;
+        foreach (lc, w->patches) {
+            auto *p = static_cast<Patch *>(lfirst(lc));
+            ExecStoreHeapTuple(p->tuple, run->heap_slots[p->node], false);
+            FillWide(run, p->node, run->heap_slots[p->node]);
+        }
+    }
+
+    slot_getallattrs(run->tview_old);
+    Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * desc->natts));
+    bool *nulls = static_cast<bool *>(palloc(sizeof(bool) * desc->natts));
+    memcpy(values, run->tview_old->tts_values, sizeof(Datum) * desc->natts);
+    memcpy(nulls, run->tview_old->tts_isnull, sizeof(bool) * desc->natts);
+    for (int l = 0; l < tv->nleaves; l++) {
+        if (!affected[l]) continue;
+        const CompiledLeaf &leaf = tv->leaves[l];
+        Form_pg_attribute att = TupleDescAttr(desc, leaf.column);
+        bool isnull;
+        Datum value = ExecEvalExprSwitchContext(leaf.value, run->econtext, &isnull);
+        if (leaf.path == 0) {
+            nulls[leaf.column] = isnull;
+            values[leaf.column] = isnull ? 0 : datumCopy(value, att->attbyval, att->attlen);
+        } else if (!nulls[leaf.column]) {
+            values[leaf.column] = DirectFunctionCall4(jsonb_set, values[leaf.column], leaf.path,
+                                                      isnull ? run->jsonb_null : value, BoolGetDatum(true));
+        }
+    }
+    ResetExprContext(run->econtext);
+    if (!SameAsExisting(run, values, nulls)) WriteUpdate(run, values, nulls);
+}
+
+void Apply(Run *run) {
+    CompiledTview *tv = run->tv;
+    for (int i = 0; i < run->nwork; i++) {
+        Work *w = run->work[i];
+        bool exists = FindAndLock(run->tview, run->tview_index, &tv->tview_by_key, w->key, LockTupleExclusive, true,
+                                  run->tview_old);
+        if (w->recompute) ApplyRecompute(run, w, exists);
+        else if (exists) ApplyPatches(run, w);
+    }
+}
+
+}  // namespace
+
+void RunKernel(CompiledTview *tv, Oid source, ChangeKind kind, Tuplestorestate *oldtab, Tuplestorestate *newtab) {
+    MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_tviews kernel", ALLOCSET_DEFAULT_SIZES);
+    MemoryContext old = MemoryContextSwitchTo(cxt);
+    // Make the statement's own changes visible to our lookups and locks.
+    CommandCounterIncrement();
+    Run run = {};
+    run.cxt = cxt;
+    OpenRun(&run, tv);
+    for (int node = 0; node < tv->nnodes; node++) {
+        if (tv->nodes[node].relid != source) continue;
+        switch (kind) {
+            case ChangeKind::kInsert: ClassifyInsertOrDelete(&run, node, newtab, true); break;
+            case ChangeKind::kDelete: ClassifyInsertOrDelete(&run, node, oldtab, false); break;
+            case ChangeKind::kUpdate: ClassifyUpdate(&run, node, oldtab, newtab); break;
+        }
+    }
+    SortAndMerge(&run);
+    // Rows to recompute read (and share-lock) their sources before any TVIEW row is locked.
+    for (int i = 0; i < run.nwork; i++)
+        if (run.work[i]->recompute) ComputeRow(&run, run.work[i]);
+    Apply(&run);
+    CloseRun(&run);
+    MemoryContextSwitchTo(old);
+    MemoryContextDelete(cxt);
+}
+
+}  // namespace tviews::runtime

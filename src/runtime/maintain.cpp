@@ -1,0 +1,114 @@
+// maintain.cpp: the trigger that maintains TVIEWs, the owner context, refresh and verify.
+//
+// Regime: entry point (tviews.maintain(), guarded) over PostgreSQL-side C-style code. The
+// trigger is installed on every source table of a TVIEW, once per event, with the TVIEW's OID
+// as argument. TRUNCATE of a source rebuilds the TVIEW; other events run the kernel on the
+// statement's transition tables. Whole-TVIEW operations use SPI: they are DDL-like, not the
+// write path.
+#include "runtime/maintain.hpp"
+
+#include "am/tview_am.hpp"
+#include "boundary/guard.hpp"
+#include "definition/settings.hpp"
+#include "runtime/kernel.hpp"
+
+extern "C" {
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/lsyscache.h"
+#include "utils/rel.h"
+}
+
+namespace tviews::runtime {
+
+void EnterOwnerContext(Oid owner, const char *settings, OwnerContext *ctx) {
+    GetUserIdAndSecContext(&ctx->saved_user, &ctx->saved_sec_context);
+    SetUserIdAndSecContext(owner, ctx->saved_sec_context | SECURITY_LOCAL_USERID_CHANGE |
+                                      SECURITY_RESTRICTED_OPERATION);
+    ctx->guc_level = definition::ApplyPinnedSettings(settings);
+}
+
+void LeaveOwnerContext(OwnerContext *ctx) {
+    AtEOXact_GUC(false, ctx->guc_level);
+    SetUserIdAndSecContext(ctx->saved_user, ctx->saved_sec_context);
+}
+
+namespace {
+
+char *QualifiedName(Oid relid) {
+    return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+}
+
+void Execute(const char *sql, int expected) {
+    int rc = SPI_execute(sql, false, 0);
+    if (rc != expected) elog(ERROR, "pg_tviews: SPI_execute returned %d for: %s", rc, sql);
+}
+
+}  // namespace
+
+void FullRefresh(Oid tview, const char *definition) {
+    char *name = QualifiedName(tview);
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    am::BeginEngineWrite();
+    Execute(psprintf("DELETE FROM %s", name), SPI_OK_DELETE);
+    Execute(psprintf("INSERT INTO %s %s", name, definition), SPI_OK_INSERT);
+    am::EndEngineWrite();
+    SPI_finish();
+}
+
+int64 CountDifferences(Oid tview, const char *definition) {
+    char *name = QualifiedName(tview);
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    char *sql = psprintf("SELECT count(*) FROM ((TABLE %s EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL TABLE %s)) d", name,
+                         definition, definition, name);
+    Execute(sql, SPI_OK_SELECT);
+    bool isnull;
+    int64 count = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+    SPI_finish();
+    return count;
+}
+
+namespace {
+
+// The body of tviews.maintain(): C-style, except that building the compiled TVIEW (first use
+// in a backend) runs the planner, which reports errors as C++ exceptions to the guard.
+Datum MaintainTrigger(FunctionCallInfo fcinfo) {
+    if (!CALLED_AS_TRIGGER(fcinfo))
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("tviews.maintain() may only be called as a trigger")));
+    auto *trigdata = reinterpret_cast<TriggerData *>(fcinfo->context);
+    if (!TRIGGER_FIRED_AFTER(trigdata->tg_event) || !TRIGGER_FIRED_FOR_STATEMENT(trigdata->tg_event) ||
+        trigdata->tg_trigger->tgnargs != 1)
+        ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+                        errmsg("tviews.maintain() must be an AFTER ... FOR EACH STATEMENT trigger with one argument")));
+    Oid tview = static_cast<Oid>(strtoul(trigdata->tg_trigger->tgargs[0], nullptr, 10));
+    CompiledTview *tv = GetCompiledTview(tview);
+    if (tv == nullptr || !tv->populated) return PointerGetDatum(nullptr);
+
+    OwnerContext owner;
+    EnterOwnerContext(tv->owner, tv->settings, &owner);
+    EnterKernels();
+    Oid source = RelationGetRelid(trigdata->tg_relation);
+    TriggerEvent event = trigdata->tg_event;
+    if (TRIGGER_FIRED_BY_TRUNCATE(event)) {
+        FullRefresh(tview, tv->definition);
+    } else if (TRIGGER_FIRED_BY_INSERT(event)) {
+        RunKernel(tv, source, ChangeKind::kInsert, nullptr, trigdata->tg_newtable);
+    } else if (TRIGGER_FIRED_BY_UPDATE(event)) {
+        RunKernel(tv, source, ChangeKind::kUpdate, trigdata->tg_oldtable, trigdata->tg_newtable);
+    } else if (TRIGGER_FIRED_BY_DELETE(event)) {
+        RunKernel(tv, source, ChangeKind::kDelete, trigdata->tg_oldtable, nullptr);
+    }
+    LeaveKernels();
+    LeaveOwnerContext(&owner);
+    return PointerGetDatum(nullptr);
+}
+
+}  // namespace
+
+}  // namespace tviews::runtime
+
+TVIEWS_FUNCTION(pg_tviews_maintain) { return tviews::runtime::MaintainTrigger(fcinfo); }

@@ -1,0 +1,126 @@
+// row_access.cpp: see row_access.hpp.
+//
+// Regime: PostgreSQL side, C-style.
+#include "runtime/row_access.hpp"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/relscan.h"
+#include "access/skey.h"
+#include "access/stratnum.h"
+#include "access/xact.h"
+#include "storage/lmgr.h"
+#include "utils/snapmgr.h"
+}
+
+namespace tviews::runtime {
+
+namespace {
+
+void BuildScanKeys(const IndexKey *key, const Datum *values, ScanKeyData *skey) {
+    for (int i = 0; i < key->nkeys; i++)
+        ScanKeyEntryInitialize(&skey[i], 0, static_cast<AttrNumber>(i + 1), BTEqualStrategyNumber, InvalidOid,
+                               key->collations[i], key->eq_procs[i], values[key->value_of_column[i]]);
+}
+
+bool StopAtFirst(TupleTableSlot *, void *) { return false; }
+
+bool OwnRow(TupleTableSlot *slot) {
+    bool isnull;
+    Datum xmin = slot_getsysattr(slot, MinTransactionIdAttributeNumber, &isnull);
+    return !isnull && TransactionIdIsCurrentTransactionId(DatumGetTransactionId(xmin));
+}
+
+[[noreturn]] void SerializationFailure(Relation rel) {
+    ereport(ERROR, (errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),
+                    errmsg("could not serialize access due to concurrent update"),
+                    errdetail("A row of \"%s\" that pg_tviews maintenance reads or writes was changed by a concurrent "
+                              "transaction.",
+                              RelationGetRelationName(rel))));
+}
+
+// Under REPEATABLE READ: the version we are about to use must be the one our snapshot sees.
+void CheckSnapshotSees(Relation rel, TupleTableSlot *slot) {
+    if (!IsolationUsesXactSnapshot() || OwnRow(slot)) return;
+    bool isnull;
+    Datum xmin = slot_getsysattr(slot, MinTransactionIdAttributeNumber, &isnull);
+    if (!isnull && XidInMVCCSnapshot(DatumGetTransactionId(xmin), GetTransactionSnapshot())) SerializationFailure(rel);
+}
+
+}  // namespace
+
+int ScanIndex(Relation rel, Relation index, const IndexKey *key, const Datum *values, Visibility visibility,
+              TupleTableSlot *slot, bool (*visit)(TupleTableSlot *, void *), void *arg) {
+    ScanKeyData skey[INDEX_MAX_KEYS];
+    BuildScanKeys(key, values, skey);
+    for (;;) {
+        SnapshotData dirty;
+        Snapshot snapshot;
+        if (visibility == Visibility::kDirtyWait) {
+            InitDirtySnapshot(dirty);
+            snapshot = &dirty;
+        } else {
+            snapshot = GetLatestSnapshot();
+        }
+        IndexScanDesc scan = index_beginscan(rel, index, snapshot, key->nkeys, 0);
+        index_rescan(scan, skey, key->nkeys, nullptr, 0);
+        int found = 0;
+        TransactionId wait_for = InvalidTransactionId;
+        while (index_getnext_slot(scan, ForwardScanDirection, slot)) {
+            if (visibility == Visibility::kDirtyWait) {
+                wait_for = TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax;
+                if (TransactionIdIsValid(wait_for)) break;
+            }
+            found++;
+            if (!visit(slot, arg)) break;
+        }
+        index_endscan(scan);
+        if (!TransactionIdIsValid(wait_for)) return found;
+        XactLockTableWait(wait_for, nullptr, nullptr, XLTW_None);
+    }
+}
+
+bool FindAndLock(Relation rel, Relation index, const IndexKey *key, const Datum *values, LockTupleMode mode,
+                 bool lock_own_rows, TupleTableSlot *slot) {
+    for (;;) {
+        if (ScanIndex(rel, index, key, values, Visibility::kDirtyWait, slot, StopAtFirst, nullptr) == 0) {
+            if (IsolationUsesXactSnapshot()) {
+                // Gone at the latest state: if our snapshot still sees it, it was deleted underneath us.
+                Snapshot snapshot = GetTransactionSnapshot();
+                ScanKeyData skey[INDEX_MAX_KEYS];
+                BuildScanKeys(key, values, skey);
+                IndexScanDesc scan = index_beginscan(rel, index, snapshot, key->nkeys, 0);
+                index_rescan(scan, skey, key->nkeys, nullptr, 0);
+                bool seen = index_getnext_slot(scan, ForwardScanDirection, slot);
+                index_endscan(scan);
+                if (seen) SerializationFailure(rel);
+            }
+            return false;
+        }
+        if (OwnRow(slot) && !lock_own_rows) return true;
+        TM_FailureData tmfd;
+        PushActiveSnapshot(GetLatestSnapshot());
+        TM_Result result = table_tuple_lock(rel, &slot->tts_tid, GetActiveSnapshot(), slot, GetCurrentCommandId(false),
+                                            mode, LockWaitBlock, 0, &tmfd);
+        PopActiveSnapshot();
+        switch (result) {
+            case TM_Ok:
+                CheckSnapshotSees(rel, slot);
+                return true;
+            case TM_Updated:
+            case TM_Deleted:
+                if (IsolationUsesXactSnapshot()) SerializationFailure(rel);
+                continue;  // READ COMMITTED: find the new version (or its absence) again
+            case TM_SelfModified:
+                elog(ERROR, "pg_tviews: a row of \"%s\" was changed twice by one command",
+                     RelationGetRelationName(rel));
+            case TM_Invisible:
+                elog(ERROR, "pg_tviews attempted to lock an invisible row of \"%s\"", RelationGetRelationName(rel));
+            default:
+                elog(ERROR, "unexpected result %d locking a row of \"%s\"", static_cast<int>(result),
+                     RelationGetRelationName(rel));
+        }
+    }
+}
+
+}  // namespace tviews::runtime

@@ -1,0 +1,483 @@
+// tview_cache.cpp: building, caching and invalidating CompiledTviews (see tview_cache.hpp).
+//
+// Regime: PostgreSQL side. Building runs the planner (pure C++) on the catalog's query tree and
+// converts its result into palloc'd structures with C-style helpers reached through pg::Call; the
+// cache itself is a dynahash table in TopMemoryContext.
+#include "runtime/tview_cache.hpp"
+
+#include "boundary/guard.hpp"
+#include "catalog/catalog.hpp"
+#include "core/error.hpp"
+#include "definition/query_shape.hpp"
+#include "planner/planner.hpp"
+
+extern "C" {
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/nbtree.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/pg_am_d.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_type_d.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+}
+
+#include <string>
+#include <vector>
+
+namespace tviews::runtime {
+
+namespace {
+
+struct CacheEntry {
+    Oid tview;  // hash key
+    CompiledTview *compiled;
+};
+
+HTAB *cache = nullptr;
+int running_depth = 0;     // kernels running in this backend (nested through cascades)
+List *graveyard = NIL;     // invalidated entries replaced while kernels ran: freed at depth 0
+
+void FreeGraveyard();
+
+/* ------------------------------------------------------------------------
+ * C-style helpers (PostgreSQL regime).
+ * ------------------------------------------------------------------------ */
+
+void EnsureCache() {
+    if (cache != nullptr) return;
+    HASHCTL ctl = {};
+    ctl.keysize = sizeof(Oid);
+    ctl.entrysize = sizeof(CacheEntry);
+    ctl.hcxt = TopMemoryContext;
+    cache = hash_create("pg_tviews compiled TVIEWs", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+void FreeCompiled(CompiledTview *tv) { MemoryContextDelete(tv->context); }
+
+// Frees now, or once no kernel runs.
+void Retire(CompiledTview *tv) {
+    if (running_depth == 0) {
+        FreeCompiled(tv);
+        return;
+    }
+    MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+    graveyard = lappend(graveyard, tv);
+    MemoryContextSwitchTo(old);
+}
+
+void FreeGraveyard() {
+    ListCell *lc;
+    foreach (lc, graveyard) FreeCompiled(static_cast<CompiledTview *>(lfirst(lc)));
+    list_free(graveyard);
+    graveyard = NIL;
+}
+
+void ResetOnAbort(XactEvent event, void *arg) {
+    if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) {
+        running_depth = 0;
+        FreeGraveyard();
+    }
+}
+
+CompiledTview *NewCompiled(Oid tview) {
+    MemoryContext context = AllocSetContextCreate(CacheMemoryContext, "pg_tviews TVIEW", ALLOCSET_SMALL_SIZES);
+    auto *tv = static_cast<CompiledTview *>(MemoryContextAllocZero(context, sizeof(CompiledTview)));
+    tv->tview = tview;
+    tv->context = context;
+    return tv;
+}
+
+Query *ReadQueryTree(const char *text) { return castNode(Query, stringToNode(text)); }
+
+Oid RelOwner(Oid relid) {
+    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+    if (!HeapTupleIsValid(tuple)) elog(ERROR, "cache lookup failed for relation %u", relid);
+    Oid owner = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relowner;
+    ReleaseSysCache(tuple);
+    return owner;
+}
+
+char *QualifiedName(Oid relid) {
+    return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
+}
+
+// Finds a valid btree index of `relid` whose first `n` key columns are exactly `attnos` (any
+// order); `unique` requires a unique index of exactly those columns. Fills `out` in `cxt`.
+bool ResolveIndexKey(Oid relid, const AttrNumber *attnos, int n, bool unique, MemoryContext cxt, IndexKey *out) {
+    Relation rel = table_open(relid, AccessShareLock);
+    List *indexes = RelationGetIndexList(rel);
+    bool found = false;
+    ListCell *lc;
+    foreach (lc, indexes) {
+        Relation index = index_open(lfirst_oid(lc), AccessShareLock);
+        Form_pg_index form = index->rd_index;
+        bool ok = form->indisvalid && index->rd_rel->relam == BTREE_AM_OID && form->indnkeyatts >= n &&
+                  RelationGetIndexPredicate(index) == NIL && (!unique || (form->indisunique && form->indnkeyatts == n));
+        int *value_of_column = nullptr;
+        if (ok) {
+            value_of_column = static_cast<int *>(MemoryContextAlloc(cxt, sizeof(int) * n));
+            for (int i = 0; ok && i < n; i++) {
+                value_of_column[i] = -1;
+                for (int j = 0; j < n; j++)
+                    if (form->indkey.values[i] == attnos[j]) value_of_column[i] = j;
+                ok = value_of_column[i] >= 0;
+            }
+        }
+        if (ok) {
+            out->index = RelationGetRelid(index);
+            out->nkeys = n;
+            out->value_of_column = value_of_column;
+            out->eq_procs = static_cast<RegProcedure *>(MemoryContextAlloc(cxt, sizeof(RegProcedure) * n));
+            out->collations = static_cast<Oid *>(MemoryContextAlloc(cxt, sizeof(Oid) * n));
+            for (int i = 0; i < n; i++) {
+                Oid op = get_opfamily_member(index->rd_opfamily[i], index->rd_opcintype[i], index->rd_opcintype[i],
+                                             BTEqualStrategyNumber);
+                if (!OidIsValid(op)) ok = false;
+                else out->eq_procs[i] = get_opcode(op);
+                out->collations[i] = index->rd_indcollation[i];
+            }
+            found = ok;
+        }
+        index_close(index, AccessShareLock);
+        if (found) break;
+    }
+    table_close(rel, AccessShareLock);
+    return found;
+}
+
+void ResolveKeyCompare(Oid index_oid, int n, MemoryContext cxt, FmgrInfo **compare, Oid **collations) {
+    Relation index = index_open(index_oid, AccessShareLock);
+    *compare = static_cast<FmgrInfo *>(MemoryContextAllocZero(cxt, sizeof(FmgrInfo) * n));
+    *collations = static_cast<Oid *>(MemoryContextAlloc(cxt, sizeof(Oid) * n));
+    for (int i = 0; i < n; i++) {
+        Oid proc = get_opfamily_proc(index->rd_opfamily[i], index->rd_opcintype[i], index->rd_opcintype[i], BTORDER_PROC);
+        if (!OidIsValid(proc)) elog(ERROR, "no btree comparison function for pg_tviews key column %d", i + 1);
+        fmgr_info_cxt(proc, &(*compare)[i], cxt);
+        (*collations)[i] = index->rd_indcollation[i];
+    }
+    index_close(index, AccessShareLock);
+}
+
+// Remaps the Vars of a flattened definition expression (varno = shape relation + 1) onto the wide
+// row (varno 1, varattno = wide offset + attno). A whole-row Var becomes a ROW() of the relation.
+struct RemapContext {
+    const int *node_of_rel;
+    const int *wide_offset;  // per node
+    const Oid *relid;        // per node
+};
+
+Node *RemapMutator(Node *node, void *context) {
+    if (node == nullptr) return nullptr;
+    auto *ctx = static_cast<RemapContext *>(context);
+    if (IsA(node, Var)) {
+        Var *var = castNode(Var, node);
+        int n = ctx->node_of_rel[var->varno - 1];
+        if (var->varattno == 0) {
+            Oid relid = ctx->relid[n];
+            Relation rel = table_open(relid, AccessShareLock);
+            TupleDesc desc = RelationGetDescr(rel);
+            RowExpr *row = makeNode(RowExpr);
+            for (int i = 0; i < desc->natts; i++) {
+                Form_pg_attribute att = TupleDescAttr(desc, i);
+                if (att->attisdropped) {
+                    row->args = lappend(row->args, makeNullConst(INT4OID, -1, InvalidOid));
+                } else {
+                    row->args = lappend(row->args, makeVar(1, ctx->wide_offset[n] + att->attnum, att->atttypid,
+                                                           att->atttypmod, att->attcollation, 0));
+                }
+                row->colnames = lappend(row->colnames, makeString(pstrdup(NameStr(att->attname))));
+            }
+            row->row_typeid = var->vartype;
+            row->row_format = COERCE_IMPLICIT_CAST;
+            row->location = -1;
+            table_close(rel, AccessShareLock);
+            return reinterpret_cast<Node *>(row);
+        }
+        Var *copy = static_cast<Var *>(copyObject(var));
+        copy->varno = 1;
+        copy->varattno = static_cast<AttrNumber>(ctx->wide_offset[n] + var->varattno);
+        copy->varnosyn = 0;
+        copy->varattnosyn = 0;
+        return reinterpret_cast<Node *>(copy);
+    }
+    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(RemapMutator), context);
+}
+
+// Compiles an expression over the wide row; `as_jsonb` wraps non-jsonb values in to_jsonb(),
+// which converts exactly as jsonb_build_object does for its values.
+ExprState *CompileExpr(Node *expr, RemapContext *ctx, bool as_jsonb, MemoryContext cxt) {
+    MemoryContext old = MemoryContextSwitchTo(cxt);
+    Node *remapped = RemapMutator(static_cast<Node *>(copyObject(expr)), ctx);
+    if (as_jsonb && exprType(remapped) != JSONBOID)
+        remapped = reinterpret_cast<Node *>(makeFuncExpr(F_TO_JSONB, JSONBOID, list_make1(remapped), InvalidOid,
+                                                         InvalidOid, COERCE_EXPLICIT_CALL));
+    ExprState *state = ExecInitExpr(reinterpret_cast<::Expr *>(remapped), nullptr);
+    MemoryContextSwitchTo(old);
+    return state;
+}
+
+Datum MakePath(char **elems, int n, MemoryContext cxt) {
+    MemoryContext old = MemoryContextSwitchTo(cxt);
+    Datum *datums = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
+    for (int i = 0; i < n; i++) datums[i] = CStringGetTextDatum(elems[i]);
+    Datum path = PointerGetDatum(construct_array(datums, n, TEXTOID, -1, false, TYPALIGN_INT));
+    MemoryContextSwitchTo(old);
+    return path;
+}
+
+TupleDesc BuildWideDesc(const Oid *relids, int n, int *wide_offset, int *natts, MemoryContext cxt) {
+    int total = 0;
+    for (int i = 0; i < n; i++) {
+        Relation rel = table_open(relids[i], AccessShareLock);
+        wide_offset[i] = total;
+        natts[i] = RelationGetDescr(rel)->natts;
+        total += natts[i];
+        table_close(rel, AccessShareLock);
+    }
+    MemoryContext old = MemoryContextSwitchTo(cxt);
+    TupleDesc wide = CreateTemplateTupleDesc(total);
+    for (int i = 0; i < n; i++) {
+        Relation rel = table_open(relids[i], AccessShareLock);
+        TupleDesc desc = RelationGetDescr(rel);
+        for (int a = 0; a < desc->natts; a++) TupleDescCopyEntry(wide, wide_offset[i] + a + 1, desc, a + 1);
+        table_close(rel, AccessShareLock);
+    }
+    MemoryContextSwitchTo(old);
+    return wide;
+}
+
+void *Alloc(MemoryContext cxt, Size size) { return MemoryContextAllocZero(cxt, size); }
+
+Bitmapset *AddMember(Bitmapset *set, int x, MemoryContext cxt) {
+    MemoryContext old = MemoryContextSwitchTo(cxt);
+    set = bms_add_member(set, x);
+    MemoryContextSwitchTo(old);
+    return set;
+}
+
+/* ------------------------------------------------------------------------
+ * C++ build.
+ * ------------------------------------------------------------------------ */
+
+template <typename T>
+T *AllocArray(MemoryContext cxt, size_t n) {
+    return static_cast<T *>(pg::Call(Alloc, cxt, Size(sizeof(T) * (n + 1))));
+}
+
+void Compile(CompiledTview *tv, const catalog::TviewRow *row) {
+    MemoryContext cxt = tv->context;
+    Query *query = pg::Call(ReadQueryTree, static_cast<const char *>(row->query_tree));
+    definition::AnalyzedDefinition def = definition::AnalyzeDefinition(query);
+    planner::PlanResult result = planner::BuildPlan(def.shape);
+    if (auto *refusal = std::get_if<planner::Refusal>(&result))
+        throw Error(sqlstate::kObjectNotInPrerequisiteState, "TVIEW definition can no longer be maintained",
+                    refusal->message, "Drop the TVIEW and create it again.");
+    const planner::RefreshPlan &plan = std::get<planner::RefreshPlan>(result);
+
+    tv->owner = pg::Call(RelOwner, tv->tview);
+    tv->name = pg::Call(MemoryContextStrdup, cxt, static_cast<const char *>(pg::Call(QualifiedName, tv->tview)));
+    tv->settings = pg::Call(MemoryContextStrdup, cxt, static_cast<const char *>(row->settings));
+    tv->definition = pg::Call(MemoryContextStrdup, cxt, static_cast<const char *>(row->definition));
+    tv->populated = row->populated;
+
+    const int nnodes = static_cast<int>(plan.nodes.size());
+    tv->nnodes = nnodes;
+    tv->nodes = AllocArray<CompiledNode>(cxt, nnodes);
+    std::vector<Oid> node_relid(nnodes);
+    std::vector<int> node_of_rel(def.shape.relations.size(), -1);
+    for (int n = 0; n < nnodes; n++) {
+        node_relid[n] = def.relids[plan.nodes[n].rel];
+        node_of_rel[plan.nodes[n].rel] = n;
+    }
+    std::vector<int> wide_offset(nnodes), natts(nnodes);
+    tv->wide_desc = pg::Call(BuildWideDesc, static_cast<const Oid *>(node_relid.data()), nnodes, wide_offset.data(),
+                             natts.data(), cxt);
+    RemapContext remap{node_of_rel.data(), wide_offset.data(), node_relid.data()};
+
+    // Nodes and their edges.
+    for (int n = 0; n < nnodes; n++) {
+        const planner::PlanNode &pn = plan.nodes[n];
+        CompiledNode &cn = tv->nodes[n];
+        cn.relid = node_relid[n];
+        cn.parent = pn.parent;
+        cn.left_join = pn.left_join;
+        cn.wide_offset = wide_offset[n];
+        cn.natts = natts[n];
+        const std::vector<int> &key = n == 0 ? plan.root_key : pn.key_attnos;
+        cn.nkeys = static_cast<int>(key.size());
+        cn.key_attnos = AllocArray<AttrNumber>(cxt, cn.nkeys);
+        cn.parent_attnos = AllocArray<AttrNumber>(cxt, cn.nkeys);
+        for (int i = 0; i < cn.nkeys; i++) {
+            cn.key_attnos[i] = static_cast<AttrNumber>(key[i]);
+            if (n > 0) cn.parent_attnos[i] = static_cast<AttrNumber>(pn.parent_attnos[i]);
+        }
+        if (!pg::Call(ResolveIndexKey, cn.relid, static_cast<const AttrNumber *>(cn.key_attnos), cn.nkeys, true, cxt,
+                      &cn.by_key))
+            throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                        "TVIEW " + std::string(tv->name) + " lost the unique index of a source it joins",
+                        "No valid unique index of " + std::string(pg::Call(QualifiedName, cn.relid)) +
+                            " covers the join key.",
+                        "Recreate the unique index or primary key.");
+        if (n > 0) {
+            Oid parent_relid = node_relid[pn.parent];
+            if (!pg::Call(ResolveIndexKey, parent_relid, static_cast<const AttrNumber *>(cn.parent_attnos), cn.nkeys,
+                          false, cxt, &cn.by_parent_fk))
+                throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                            "TVIEW " + std::string(tv->name) + " lost an index it maintains itself through",
+                            "No valid btree index of " + std::string(pg::Call(QualifiedName, parent_relid)) +
+                                " leads with the columns that join " +
+                                std::string(pg::Call(QualifiedName, cn.relid)) + ".",
+                            "Create an index on those columns.");
+        }
+        for (int a : plan.UsedAttnos(n)) cn.used = pg::Call(AddMember, cn.used, a, cxt);
+        for (int a : plan.StructuralAttnos(n)) cn.structural = pg::Call(AddMember, cn.structural, a, cxt);
+        cn.nchildren = static_cast<int>(pn.children.size());
+        cn.children = AllocArray<int>(cxt, cn.nchildren);
+        for (int i = 0; i < cn.nchildren; i++) cn.children[i] = pn.children[i];
+        cn.nedge_filters = static_cast<int>(pn.edge_filters.size());
+        cn.edge_filters = AllocArray<ExprState *>(cxt, cn.nedge_filters);
+        for (int i = 0; i < cn.nedge_filters; i++)
+            cn.edge_filters[i] =
+                pg::Call(CompileExpr, def.nodes[plan.predicates[pn.edge_filters[i]].handle], &remap, false, cxt);
+    }
+
+    // Columns, leaves, filters.
+    tv->ncolumns = static_cast<int>(plan.columns.size());
+    tv->columns = AllocArray<ExprState *>(cxt, tv->ncolumns);
+    for (int c = 0; c < tv->ncolumns; c++)
+        tv->columns[c] = pg::Call(CompileExpr, def.nodes[plan.columns[c].handle], &remap, false, cxt);
+    tv->nleaves = static_cast<int>(plan.leaves.size());
+    tv->leaves = AllocArray<CompiledLeaf>(cxt, tv->nleaves);
+    for (int l = 0; l < tv->nleaves; l++) {
+        const planner::Leaf &pl = plan.leaves[l];
+        CompiledLeaf &cl = tv->leaves[l];
+        cl.column = pl.column;
+        cl.input_attnos = AllocArray<Bitmapset *>(cxt, nnodes);
+        for (const planner::Input &in : pl.inputs) {
+            cl.input_nodes = pg::Call(AddMember, cl.input_nodes, in.node, cxt);
+            cl.input_attnos[in.node] = pg::Call(AddMember, cl.input_attnos[in.node], in.attno, cxt);
+        }
+        if (pl.inputs.empty()) continue;  // a constant: never changes, never compiled
+        bool json_path = !pl.path.empty();
+        if (json_path) {
+            std::vector<char *> elems;
+            for (const std::string &p : pl.path) elems.push_back(const_cast<char *>(p.c_str()));
+            cl.path = pg::Call(MakePath, elems.data(), static_cast<int>(elems.size()), cxt);
+        }
+        cl.value = pg::Call(CompileExpr, def.nodes[pl.handle], &remap, json_path, cxt);
+    }
+    std::vector<int> filters;
+    for (size_t p = 0; p < plan.predicates.size(); p++)
+        if (plan.predicates[p].edge_of < 0) filters.push_back(static_cast<int>(p));
+    tv->nfilters = static_cast<int>(filters.size());
+    tv->filters = AllocArray<ExprState *>(cxt, tv->nfilters);
+    for (int i = 0; i < tv->nfilters; i++)
+        tv->filters[i] = pg::Call(CompileExpr, def.nodes[plan.predicates[filters[i]].handle], &remap, false, cxt);
+
+    // The TVIEW's own key.
+    tv->nkey = static_cast<int>(plan.key_columns.size());
+    tv->key_columns = AllocArray<int>(cxt, tv->nkey);
+    tv->root_key = AllocArray<AttrNumber>(cxt, tv->nkey);
+    std::vector<AttrNumber> tview_key_attnos(tv->nkey);
+    for (int i = 0; i < tv->nkey; i++) {
+        tv->key_columns[i] = plan.key_columns[i];
+        tv->root_key[i] = static_cast<AttrNumber>(plan.root_key[i]);
+        tview_key_attnos[i] = static_cast<AttrNumber>(plan.key_columns[i] + 1);
+    }
+    if (!pg::Call(ResolveIndexKey, tv->tview, static_cast<const AttrNumber *>(tview_key_attnos.data()), tv->nkey, true,
+                  cxt, &tv->tview_by_key))
+        throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                    "TVIEW " + std::string(tv->name) + " has no unique index on its key",
+                    "pg_tviews finds TVIEW rows through the unique index it created on the key columns.",
+                    "Recreate it with pg_tviews_refresh() after creating a unique index on the key columns.");
+    pg::Call(ResolveKeyCompare, tv->tview_by_key.index, tv->nkey, cxt, &tv->key_compare, &tv->key_collations);
+
+    std::vector<Oid> sources(node_relid.begin(), node_relid.end());
+    sources.insert(sources.end(), def.views.begin(), def.views.end());
+    tv->nsources = static_cast<int>(sources.size());
+    tv->sources = AllocArray<Oid>(cxt, sources.size());
+    for (size_t i = 0; i < sources.size(); i++) tv->sources[i] = sources[i];
+    tv->valid = true;
+}
+
+void InvalidateCallback(Datum arg, Oid relid) {
+    if (cache == nullptr) return;
+    HASH_SEQ_STATUS status;
+    hash_seq_init(&status, cache);
+    CacheEntry *entry;
+    while ((entry = static_cast<CacheEntry *>(hash_seq_search(&status))) != nullptr) {
+        CompiledTview *tv = entry->compiled;
+        if (tv == nullptr || !tv->valid) continue;
+        if (!OidIsValid(relid) || relid == tv->tview) {
+            tv->valid = false;
+            continue;
+        }
+        for (int i = 0; i < tv->nsources; i++)
+            if (tv->sources[i] == relid) tv->valid = false;
+    }
+}
+
+CacheEntry *Lookup(Oid tview) {
+    EnsureCache();
+    bool found;
+    auto *entry = static_cast<CacheEntry *>(hash_search(cache, &tview, HASH_ENTER, &found));
+    if (!found) entry->compiled = nullptr;
+    return entry;
+}
+
+void Forget(Oid tview) { hash_search(cache, &tview, HASH_REMOVE, nullptr); }
+
+}  // namespace
+
+CompiledTview *GetCompiledTview(Oid tview) {
+    CacheEntry *entry = pg::Call(Lookup, tview);
+    CompiledTview *tv = entry->compiled;
+    if (tv != nullptr && tv->valid) return tv;
+    if (tv != nullptr) {
+        entry->compiled = nullptr;
+        pg::Call(Retire, tv);
+    }
+    catalog::TviewRow *row = pg::Call(catalog::ReadTview, tview);
+    if (row == nullptr) {
+        pg::Call(Forget, tview);
+        return nullptr;
+    }
+    CompiledTview *built = pg::Call(NewCompiled, tview);
+    try {
+        Compile(built, row);
+    } catch (...) {
+        pg::Call(FreeCompiled, built);
+        throw;
+    }
+    // Re-look up: building may have run invalidation callbacks, but never removes entries.
+    pg::Call(Lookup, tview)->compiled = built;
+    return built;
+}
+
+void EnterKernels() { running_depth++; }
+
+void LeaveKernels() {
+    if (running_depth > 0) running_depth--;
+    if (running_depth == 0 && graveyard != NIL) FreeGraveyard();
+}
+
+void RegisterCacheInvalidation() {
+    CacheRegisterRelcacheCallback(InvalidateCallback, 0);
+    RegisterXactCallback(ResetOnAbort, nullptr);
+}
+
+}  // namespace tviews::runtime

@@ -1,0 +1,103 @@
+// tview_cache.hpp: the per-backend cache of compiled TVIEWs, the kernels' representation.
+//
+// Regime: PostgreSQL side. A CompiledTview is plain palloc'd data in a memory context of its own:
+// the refresh plan turned into what the kernels run (attribute numbers, index OIDs, scan-key
+// procedures, ExprStates over a "wide row" that concatenates the columns of every relation of
+// the join tree). It is built once per backend from the catalog and dropped by relcache
+// invalidation of the TVIEW or any of its sources. Kernels (kernel.cpp) only read it. This is
+// the representation the JIT compiles.
+#pragma once
+
+#include "boundary/pg.hpp"
+
+extern "C" {
+#include "access/attnum.h"
+#include "access/tupdesc.h"
+#include "fmgr.h"
+#include "nodes/bitmapset.h"
+#include "nodes/execnodes.h"
+#include "utils/palloc.h"
+}
+
+namespace tviews::runtime {
+
+// How to scan one index with equality keys taken from an array of values.
+struct IndexKey {
+    Oid index;               // InvalidOid: none
+    int nkeys;
+    int *value_of_column;    // [index key column] -> position in the caller's value array
+    RegProcedure *eq_procs;  // [index key column]
+    Oid *collations;         // [index key column]
+};
+
+struct CompiledNode {
+    Oid relid;
+    int parent;               // -1 for the root
+    bool left_join;
+    int nkeys;                // edge width
+    AttrNumber *parent_attnos;  // on the parent (foreign key side)
+    AttrNumber *key_attnos;     // on this relation (the unique key they equal)
+    IndexKey by_key;          // this relation by key_attnos (the root: by its key)
+    IndexKey by_parent_fk;    // the parent relation by parent_attnos (reverse lookups)
+    int nedge_filters;
+    ExprState **edge_filters;
+    int wide_offset;          // wide attribute of this relation's attno 1, minus 1
+    int natts;
+    Bitmapset *used;          // attnos the TVIEW reads (0 = whole row)
+    Bitmapset *structural;    // attnos whose change can change rows or partners
+    int nchildren;
+    int *children;
+};
+
+struct CompiledLeaf {
+    int column;               // TVIEW column (0-based)
+    Datum path;               // text[] for jsonb_set; 0 for a whole column
+    ExprState *value;         // to_jsonb(leaf) for JSON paths, the column expression otherwise
+    Bitmapset *input_nodes;   // nodes it reads
+    Bitmapset **input_attnos; // [node] attnos it reads (0 = whole row)
+};
+
+struct CompiledTview {
+    Oid tview;
+    Oid owner;
+    char *settings;
+    char *definition;         // schema-qualified SQL (full refresh)
+    bool populated;
+    bool valid;               // false once invalidated: rebuilt before next use
+    MemoryContext context;
+    char *name;               // qualified, for messages
+
+    int nnodes;
+    CompiledNode *nodes;
+    TupleDesc wide_desc;
+
+    int ncolumns;
+    ExprState **columns;      // full computation of each TVIEW column
+    int nleaves;
+    CompiledLeaf *leaves;
+    int nfilters;
+    ExprState **filters;      // WHERE predicates
+
+    int nkey;
+    int *key_columns;         // TVIEW columns (0-based) of the root key
+    AttrNumber *root_key;     // root attnos of the key, same order
+    IndexKey tview_by_key;    // the TVIEW's unique key index
+    FmgrInfo *key_compare;    // [nkey] btree comparison, for lock ordering
+    Oid *key_collations;
+
+    int nsources;
+    Oid *sources;             // relations whose changes invalidate this entry (tables and views)
+};
+
+// The compiled TVIEW, built on first use (or after invalidation). nullptr if `tview` is not a
+// TVIEW (catalog row missing). May ereport. Valid until the outermost KernelScope ends: an entry
+// invalidated while kernels run is only freed once none runs.
+CompiledTview *GetCompiledTview(Oid tview);
+
+// Brackets kernel execution (C-style: Enter/Leave around the run; a transaction abort resets).
+void EnterKernels();
+void LeaveKernels();
+
+void RegisterCacheInvalidation();
+
+}  // namespace tviews::runtime

@@ -1,0 +1,82 @@
+// sql_api.cpp: the SQL functions users call: pg_tviews_create, pg_tviews_refresh, pg_tviews_verify.
+//
+// Regime: entry points (guarded) over PostgreSQL-side C-style bodies.
+#include "boundary/guard.hpp"
+#include "catalog/catalog.hpp"
+#include "definition/settings.hpp"
+#include "runtime/maintain.hpp"
+#include "runtime/tview_cache.hpp"
+
+extern "C" {
+#include "access/xact.h"
+#include "catalog/namespace.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "storage/lmgr.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/regproc.h"
+}
+
+namespace {
+
+tviews::catalog::TviewRow *RequireTview(Oid relid) {
+    tviews::catalog::TviewRow *row = tviews::catalog::ReadTview(relid);
+    if (row == nullptr) {
+        char *name = get_rel_name(relid);
+        ereport(ERROR, (errcode(ERRCODE_WRONG_OBJECT_TYPE),
+                        name != nullptr ? errmsg("\"%s\" is not a TVIEW", name)
+                                        : errmsg("relation with OID %u does not exist", relid),
+                        errhint("TVIEWs are created with CREATE TABLE ... USING tview_am AS SELECT ....")));
+    }
+    return row;
+}
+
+Datum Create(FunctionCallInfo fcinfo) {
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+                        errmsg("pg_tviews_create() needs a name and a query")));
+    List *names = stringToQualifiedNameList(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+    RangeVar *rv = makeRangeVarFromNameList(names);
+    char *name = rv->schemaname != nullptr ? quote_qualified_identifier(rv->schemaname, rv->relname)
+                                           : pstrdup(quote_identifier(rv->relname));
+    char *query = text_to_cstring(PG_GETARG_TEXT_PP(1));
+    if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
+    int rc = SPI_execute(psprintf("CREATE TABLE %s USING tview_am AS %s", name, query), false, 0);
+    if (rc != SPI_OK_UTILITY) elog(ERROR, "pg_tviews_create: unexpected result %d", rc);
+    SPI_finish();
+    PG_RETURN_OID(RangeVarGetRelid(rv, NoLock, false));
+}
+
+Datum Refresh(FunctionCallInfo fcinfo) {
+    Oid relid = PG_GETARG_OID(0);
+    // Maintenance of concurrent writers waits for the refresh (and the other way round).
+    LockRelationOid(relid, ExclusiveLock);
+    tviews::catalog::TviewRow *row = RequireTview(relid);
+    if (!pg_class_ownercheck(relid, GetUserId()))
+        aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
+    tviews::runtime::OwnerContext owner;
+    tviews::runtime::EnterOwnerContext(GetUserId(), row->settings, &owner);
+    tviews::runtime::FullRefresh(relid, row->definition);
+    tviews::runtime::LeaveOwnerContext(&owner);
+    if (!row->populated) tviews::catalog::SetPopulated(relid, true);
+    CacheInvalidateRelcacheByRelid(relid);
+    PG_RETURN_VOID();
+}
+
+Datum Verify(FunctionCallInfo fcinfo) {
+    Oid relid = PG_GETARG_OID(0);
+    tviews::catalog::TviewRow *row = RequireTview(relid);
+    int level = tviews::definition::ApplyPinnedSettings(row->settings);
+    int64 differences = tviews::runtime::CountDifferences(relid, row->definition);
+    AtEOXact_GUC(false, level);
+    PG_RETURN_INT64(differences);
+}
+
+}  // namespace
+
+TVIEWS_FUNCTION(pg_tviews_create) { return Create(fcinfo); }
+TVIEWS_FUNCTION(pg_tviews_refresh) { return Refresh(fcinfo); }
+TVIEWS_FUNCTION(pg_tviews_verify) { return Verify(fcinfo); }
