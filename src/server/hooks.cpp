@@ -17,7 +17,13 @@
 #include "definition/create.hpp"
 
 extern "C" {
+#include "access/genam.h"
+#include "access/htup_details.h"
 #include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_depend.h"
+#include "commands/defrem.h"
+#include "utils/fmgroids.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_class.h"
 #include "commands/defrem.h"
@@ -88,6 +94,25 @@ void CheckCopy(const CopyStmt *stmt) {
     if (IsTviewRelation(relid)) RefuseDirectWrite(Quoted(stmt->relation));
 }
 
+// EXPLAIN ANALYZE CREATE TABLE ... AS creates the table without going through this hook: the
+// TVIEW would never be planned or maintained.
+void CheckExplain(const ExplainStmt *stmt) {
+    if (stmt->query == nullptr || !IsA(stmt->query, Query)) return;
+    auto *query = castNode(Query, stmt->query);
+    if (query->utilityStmt == nullptr || !IsA(query->utilityStmt, CreateTableAsStmt)) return;
+    auto *ctas = castNode(CreateTableAsStmt, query->utilityStmt);
+    if (ctas->objtype != OBJECT_TABLE || !NamesTviewAm(ctas->into->accessMethod)) return;
+    ListCell *lc;
+    foreach (lc, stmt->options) {
+        auto *opt = static_cast<DefElem *>(lfirst(lc));
+        if (std::strcmp(opt->defname, "analyze") == 0 && (opt->arg == nullptr || pg::Call(defGetBoolean, opt)))
+            throw Error(sqlstate::kFeatureNotSupported,
+                        "EXPLAIN ANALYZE CREATE TABLE ... USING tview_am is not supported",
+                        "EXPLAIN ANALYZE would create the table without making it a TVIEW.",
+                        "Create the TVIEW without EXPLAIN; EXPLAIN ANALYZE its SELECT to see the query's plan.");
+    }
+}
+
 // TRUNCATE of a maintained TVIEW would leave it empty while its sources are not.
 void CheckTruncate(const TruncateStmt *stmt) {
     if (am::restore_mode) return;
@@ -102,12 +127,75 @@ void CheckTruncate(const TruncateStmt *stmt) {
     }
 }
 
+// Subcommands that would make a TVIEW's columns differ from its defining query's.
+bool ChangesTviewColumns(const AlterTableCmd *cmd) {
+    switch (cmd->subtype) {
+        case AT_AddColumn:
+        case AT_AddColumnRecurse:
+        case AT_DropColumn:
+        case AT_DropColumnRecurse:
+        case AT_AlterColumnType:
+        case AT_SetNotNull:
+        case AT_AddIdentity:
+        case AT_SetIdentity:
+        case AT_DropExpression:
+            return true;
+        case AT_AddConstraint:
+        case AT_AddConstraintRecurse: {
+            auto *c = reinterpret_cast<Constraint *>(cmd->def);
+            return c == nullptr || !IsA(c, Constraint) ||
+                   (c->contype != CONSTR_PRIMARY && c->contype != CONSTR_UNIQUE && c->contype != CONSTR_EXCLUSION);
+        }
+        default:
+            return false;
+    }
+}
+
+// A TVIEW reading column `attno` of `relid`, or InvalidOid (C-style: scans pg_depend).
+Oid TviewReadingColumn(Oid relid, AttrNumber attno) {
+    Relation depend = table_open(DependRelationId, AccessShareLock);
+    ScanKeyData key[3];
+    ScanKeyInit(&key[0], Anum_pg_depend_refclassid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(RelationRelationId));
+    ScanKeyInit(&key[1], Anum_pg_depend_refobjid, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+    ScanKeyInit(&key[2], Anum_pg_depend_refobjsubid, BTEqualStrategyNumber, F_INT4EQ, Int32GetDatum(attno));
+    SysScanDesc scan = systable_beginscan(depend, DependReferenceIndexId, true, nullptr, 3, key);
+    Oid found = InvalidOid;
+    HeapTuple tuple;
+    while (!OidIsValid(found) && HeapTupleIsValid(tuple = systable_getnext(scan))) {
+        auto *dep = reinterpret_cast<Form_pg_depend>(GETSTRUCT(tuple));
+        if (dep->classid == RelationRelationId && catalog::ReadTview(dep->objid) != nullptr) found = dep->objid;
+    }
+    systable_endscan(scan);
+    table_close(depend, AccessShareLock);
+    return found;
+}
+
+char *RelationNameOf(Oid relid) { return get_rel_name(relid); }
+
 void CheckAlterTable(const AlterTableStmt *stmt) {
     ListCell *lc;
+    Oid target = pg::Call(RangeVarGetRelidExtended, stmt->relation, NoLock, RVR_MISSING_OK, nullptr, nullptr);
+    bool target_is_tview = IsTviewRelation(target) && pg::Call(catalog::ReadTview, target) != nullptr;
     foreach (lc, stmt->cmds) {
         auto *cmd = static_cast<AlterTableCmd *>(lfirst(lc));
+        if (target_is_tview && ChangesTviewColumns(cmd) && !am::restore_mode)
+            throw Error(sqlstate::kFeatureNotSupported, "cannot change the columns of TVIEW " + Quoted(stmt->relation),
+                        "The columns of a TVIEW are those of its defining query.",
+                        "Indexes, renames and storage settings are allowed; to change the columns, drop the TVIEW "
+                        "and create it again with a new definition.");
+        if (cmd->subtype == AT_AlterColumnType && OidIsValid(target) && cmd->name != nullptr) {
+            AttrNumber attno = pg::Call(get_attnum, target, static_cast<const char *>(cmd->name));
+            Oid reader = attno > 0 ? pg::Call(TviewReadingColumn, target, attno) : InvalidOid;
+            if (OidIsValid(reader))
+                throw Error(SqlState("2BP01"),
+                            "cannot alter type of column \"" + std::string(cmd->name) + "\" of table " +
+                                Quoted(stmt->relation) + " because TVIEW \"" + pg::Call(RelationNameOf, reader) +
+                                "\" reads it",
+                            "TVIEWs are maintained from the columns they read, as they were when created.",
+                            "Drop the TVIEW, alter the column, then create the TVIEW again.");
+        }
         if (cmd->subtype != AT_SetAccessMethod) continue;
-        Oid relid = pg::Call(RangeVarGetRelidExtended, stmt->relation, NoLock, RVR_MISSING_OK, nullptr, nullptr);
+        Oid relid = target;
         bool to_tview = cmd->name != nullptr && std::strcmp(cmd->name, kAmName) == 0;
         if (to_tview || IsTviewRelation(relid))
             throw Error(sqlstate::kFeatureNotSupported,
@@ -148,6 +236,7 @@ void ProcessUtilityBody(PlannedStmt *pstmt, const char *query_string, bool read_
         case T_CopyStmt: CheckCopy(castNode(CopyStmt, stmt)); break;
         case T_AlterTableStmt: CheckAlterTable(castNode(AlterTableStmt, stmt)); break;
         case T_TruncateStmt: CheckTruncate(castNode(TruncateStmt, stmt)); break;
+        case T_ExplainStmt: CheckExplain(castNode(ExplainStmt, stmt)); break;
         default: break;
     }
 
