@@ -113,6 +113,8 @@ bool HasLookupIndex(Oid relid, const int *attnos, int n) {
     return found;
 }
 
+bool OwnsRelation(Oid relid) { return pg_class_ownercheck(relid, GetUserId()); }
+
 void RunDdl(const char *sql) {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     if (SPI_execute(sql, false, 0) != SPI_OK_UTILITY) elog(ERROR, "pg_tviews could not run: %s", sql);
@@ -235,6 +237,11 @@ void EnsureLookupIndexes(const AnalyzedDefinition &def, const planner::RefreshPl
                        QuotedColumn(parent, a);
         std::string table = Str(pg::Call(QualifiedName, parent));
         std::string sql = "CREATE INDEX ON " + table + " (" + columns + ")";
+        if (!pg::Call(OwnsRelation, parent))
+            throw Error(SqlState("42501"), "pg_tviews needs an index on " + table + " (" + columns + ")",
+                        "Maintenance finds the TVIEW rows that depend on a changed row through it, and only the "
+                        "owner of " + table + " can create it.",
+                        "Ask the owner to run " + sql + ", then create the TVIEW.");
         pg::Call(RunDdl, sql.c_str());
         std::string message = "pg_tviews created an index on " + table + " (" + columns + ")";
         pg::Call(Notice, message.c_str(),

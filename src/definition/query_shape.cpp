@@ -18,6 +18,7 @@ extern "C" {
 #include "catalog/pg_am_d.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_inherits.h"
 #include "catalog/pg_type_d.h"
 #include "commands/defrem.h"
 #include "nodes/makefuncs.h"
@@ -167,6 +168,7 @@ FunctionInfo DescribeFunction(Oid func) {
 // Everything the planner needs to know about a relation, in palloc'd memory.
 struct RelInfo {
     char relkind;
+    bool has_children;  // inheritance children: the query reads them, maintenance would not
     bool is_tview;
     char *name;
     int natts;
@@ -182,6 +184,7 @@ RelInfo *ReadRelInfo(Oid relid) {
     auto *info = static_cast<RelInfo *>(palloc0(sizeof(RelInfo)));
     Relation rel = relation_open(relid, AccessShareLock);
     info->relkind = rel->rd_rel->relkind;
+    info->has_children = rel->rd_rel->relhassubclass && has_subclass(relid);
     Oid tview_am = get_table_am_oid("tview_am", true);
     info->is_tview = OidIsValid(tview_am) && rel->rd_rel->relam == tview_am;
     if (RelationIsVisible(relid))
@@ -200,7 +203,7 @@ RelInfo *ReadRelInfo(Oid relid) {
         info->notnull[i] = att->attnotnull;
     }
     info->pk = -1;
-    if (info->relkind == RELKIND_RELATION || info->relkind == RELKIND_PARTITIONED_TABLE) {
+    if (info->relkind == RELKIND_RELATION) {
         List *indexes = RelationGetIndexList(rel);
         Oid pk_index = rel->rd_pkindex;
         info->keys = static_cast<int **>(palloc0(sizeof(int *) * (list_length(indexes) + 1)));
@@ -233,6 +236,7 @@ RelInfo *ReadRelInfo(Oid relid) {
 const char *RelkindName(char relkind) {
     switch (relkind) {
         case RELKIND_MATVIEW: return "materialized view";
+        case RELKIND_PARTITIONED_TABLE: return "partitioned table";
         case RELKIND_FOREIGN_TABLE: return "foreign table";
         case RELKIND_SEQUENCE: return "sequence";
         case RELKIND_VIEW: return "view";
@@ -369,9 +373,12 @@ private:
         planner::Relation rel;
         rel.oid = relid;
         rel.name = info->name;
-        if (info->relkind != RELKIND_RELATION && info->relkind != RELKIND_PARTITIONED_TABLE) {
+        if (info->relkind != RELKIND_RELATION) {
             rel.kind = planner::Relation::Kind::kOther;
             rel.kind_name = RelkindName(info->relkind);
+        } else if (info->has_children) {
+            rel.kind = planner::Relation::Kind::kOther;
+            rel.kind_name = "table with inheritance children";
         } else {
             rel.kind = info->is_tview ? planner::Relation::Kind::kTview : planner::Relation::Kind::kTable;
         }
