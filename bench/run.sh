@@ -196,6 +196,27 @@ fsync_probe() {
 }
 FSYNC_BEFORE=$(fsync_probe)
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+if awk -v l="${LOAD_BEFORE%% *}" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
+  log "!!! the machine is busy (load average $LOAD_BEFORE on $(nproc) CPUs): expect noisy numbers"
+fi
+
+# CPU accounting, to tell how much of the machine other processes took during the runs.
+CLK_TCK=$(getconf CLK_TCK)
+machine_busy_ticks() { # all CPUs: user nice system irq softirq steal
+  awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat
+}
+bench_ticks() { # this cluster (postmaster, its live children, its reaped children) + our own children (psql, pgbench)
+  local pm t p ch
+  pm=$(head -n 1 "$PGDATA_DIR/postmaster.pid")
+  t=$(sed 's/.*) //' "/proc/$pm/stat" | awk '{print $12 + $13 + $14 + $15}')
+  for p in $(ps -o pid= --ppid "$pm"); do
+    ch=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || ch=0
+    t=$((t + ${ch:-0}))
+  done
+  ch=$(times | tail -n 1 | awk -v hz="$CLK_TCK" '{
+        split($1, u, /[ms]/); split($2, y, /[ms]/); printf "%d", (u[1] * 60 + u[2] + y[1] * 60 + y[2]) * hz }')
+  echo $((t + ch))
+}
 
 # psql_in DB ARGS...: psql into DB, stop at the first error.
 psql_in() {
@@ -306,6 +327,7 @@ run_pgbench() { # DB CLIENTS SECONDS SCRIPT LOGFILE
 }
 
 SLICES_TSV=$OUT/slices.tsv     # workload clients config round tps latency_ms xacts failed status
+CPU_T0=$(date +%s.%N) CPU_BUSY0=$(machine_busy_ticks) CPU_OURS0=$(bench_ticks)
 : > "$SLICES_TSV"
 ANY_RUN_ERROR=0
 flip=0
@@ -351,16 +373,17 @@ for w in $BENCH_WORKLOADS; do
       done
     done
     # one line per configuration: TPS = transactions / time over all slices
-    awk -F'\t' -v w="$w" -v c="$c" '
+    awk -F'\t' -v w="$w" -v c="$c" -v cfgs="${RUN_CONFIGS[*]}" '
+      BEGIN { m = split(cfgs, C, " ") }
       $1 == w && $2 == c {
-        k = $3; if (!(k in seen)) { seen[k] = 1; order[++n] = k; st[k] = "ok" }
+        k = $3; if (!(k in seen)) { seen[k] = 1; st[k] = "ok" }
         if ($9 != "ok") st[k] = "error"
         if ($5 != "-" && $7 != "-" && $5 > 0) { x[k] += $7; t[k] += $7 / $5; lt[k] += $6 * $7
           sl[k] = sl[k] (sl[k] == "" ? "" : " ") sprintf("%.0f", $5) }
         if ($8 != "-") f[k] += $8
       }
       END {
-        for (i = 1; i <= n; i++) { k = order[i]
+        for (i = 1; i <= m; i++) { k = C[i]; if (!(k in seen)) continue
           if (t[k] > 0) printf "%s\t%s\t%s\t%.3f\t%.3f\t%d\t%d\t%s\t%s\n", w, c, k, x[k] / t[k], lt[k] / x[k], x[k], f[k], st[k], sl[k]
           else printf "%s\t%s\t%s\t-\t-\t-\t-\terror\t-\n", w, c, k
         }
@@ -370,8 +393,16 @@ for w in $BENCH_WORKLOADS; do
   done
 done
 
+CPU_T1=$(date +%s.%N) CPU_BUSY1=$(machine_busy_ticks) CPU_OURS1=$(bench_ticks)
+# percentages of the machine's capacity (all CPUs) over the runs
+read -r CPU_OTHER_PCT CPU_OURS_PCT < <(awk -v t0="$CPU_T0" -v t1="$CPU_T1" -v b0="$CPU_BUSY0" -v b1="$CPU_BUSY1" \
+  -v o0="$CPU_OURS0" -v o1="$CPU_OURS1" -v hz="$CLK_TCK" -v n="$(nproc)" 'BEGIN {
+    cap = (t1 - t0) * hz * n; other = (b1 - b0) - (o1 - o0); if (other < 0) other = 0
+    printf "%.0f %.0f\n", (cap > 0 ? 100 * other / cap : 0), (cap > 0 ? 100 * (o1 - o0) / cap : 0) }')
+if [[ "$CPU_OTHER_PCT" -gt 10 ]]; then
+  log "!!! other processes used ${CPU_OTHER_PCT}% of the machine's CPU during the runs: noisy numbers"
+fi
 FSYNC_AFTER=$(fsync_probe)
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # ---- correctness ------------------------------------------------------------------------------
 CHECKS=()        # Markdown lines
@@ -476,6 +507,12 @@ REPORT=$OUT/report.md
   else
     echo "pg_tviews engine: **absent** (no pg_tviews_verify): the tviews column measures a TVIEW that"
     echo "nothing maintains yet, i.e. the cost of the preloaded extension alone. Targets are not evaluated."
+  fi
+  if [[ "$CPU_OTHER_PCT" -gt 10 ]]; then
+    echo
+    echo "**Warning: the machine was busy: other processes used ${CPU_OTHER_PCT}% of its CPU capacity during the"
+    echo "runs (the benchmark itself ${CPU_OURS_PCT}%), competing for the $(nproc) CPUs and the disk. These numbers"
+    echo "are noisy: rerun on an idle machine before drawing conclusions.**"
   fi
   echo
   echo "## Throughput (TPS; pgbench -M prepared; per cell ${MEASURED}s = $BENCH_ROUNDS interleaved slices of ${SLICE}s, after ${BENCH_WARMUP}s warm-up)"
@@ -593,7 +630,8 @@ REPORT=$OUT/report.md
   echo "- CPUs (nproc): $(nproc); CPU: ${CPU_MODEL:-unknown}; memory: ${MEM_GIB} GiB; kernel: $(uname -r)"
   echo "- PostgreSQL: $PG_VERSION"
   echo "- pg_tviews: $BUILD_INFO"
-  echo "- load average (1, 5, 15 min) before the runs: $LOAD_BEFORE; after: $LOAD_AFTER"
+  echo "- CPU during the runs: the benchmark (server + pgbench) ${CPU_OURS_PCT}% of the machine's capacity,"
+  echo "  other processes ${CPU_OTHER_PCT}%; load average (1, 5, 15 min) before the runs: $LOAD_BEFORE"
   echo "- fdatasync of one 8kB write (pg_test_fsync, cluster's file system): ${FSYNC_BEFORE:-?} us before"
   echo "  the runs, ${FSYNC_AFTER:-?} us after. Every commit waits for its WAL flush"
   echo "  (synchronous_commit = on), so this is a floor under every 1-client latency below."

@@ -368,7 +368,7 @@ private:
         if (q->hasModifyingCTE) add("data-modifying WITH", nullptr);
     }
 
-    int AddRelation(Oid relid) {
+    int AddRelation(Oid relid, bool inh) {
         RelInfo *info = pg::Call(ReadRelInfo, relid);
         planner::Relation rel;
         rel.oid = relid;
@@ -376,7 +376,7 @@ private:
         if (info->relkind != RELKIND_RELATION) {
             rel.kind = planner::Relation::Kind::kOther;
             rel.kind_name = RelkindName(info->relkind);
-        } else if (info->has_children) {
+        } else if (inh && info->has_children) {
             rel.kind = planner::Relation::Kind::kOther;
             rel.kind_name = "table with inheritance children";
         } else {
@@ -444,7 +444,7 @@ private:
         RangeTblEntry *rte = rt_fetch(ref->rtindex, level->query->rtable);
         switch (rte->rtekind) {
             case RTE_RELATION: {
-                int rel = AddRelation(rte->relid);
+                int rel = AddRelation(rte->relid, rte->inh);
                 level->rel_index[ref->rtindex] = rel;
                 if (left_item != nullptr) {
                     if (left_item->rel >= 0) {
