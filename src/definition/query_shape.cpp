@@ -8,6 +8,7 @@
 #include "definition/query_shape.hpp"
 
 #include "boundary/guard.hpp"
+#include "core/error.hpp"
 
 extern "C" {
 #include "access/genam.h"
@@ -81,12 +82,15 @@ Node *FlattenMutator(Node *node, void *context) {
         Var *var = castNode(Var, node);
         if (var->varlevelsup != 0)
             ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                            errmsg("outer references are not supported in a TVIEW definition")));
+                            errmsg("outer references are not supported in a TVIEW definition"),
+                            errdetail("A subquery in FROM refers to a relation of the enclosing query (LATERAL)."),
+                            errhint("Join the relation directly on its key instead.")));
         RangeTblEntry *rte = rt_fetch(var->varno, level->query->rtable);
         if (level->rel_index[var->varno] >= 0) {
             if (var->varattno < 0)
                 ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                                 errmsg("system column references are not supported in a TVIEW definition"),
+                                errdetail("System columns such as ctid and xmin change without the row changing."),
                                 errhint("Select user columns only.")));
             Var *flat = static_cast<Var *>(copyObject(var));
             flat->varno = level->rel_index[var->varno] + 1;
@@ -98,6 +102,7 @@ Node *FlattenMutator(Node *node, void *context) {
             ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
                             errmsg("whole-row references to views, subqueries and joins are not supported in a "
                                    "TVIEW definition"),
+                            errdetail("Only whole rows of tables can be read as a value."),
                             errhint("Name the columns, for example with jsonb_build_object.")));
         if (level->sub[var->varno] != nullptr) {
             Level *sub = level->sub[var->varno];
@@ -109,7 +114,9 @@ Node *FlattenMutator(Node *node, void *context) {
             return FlattenIn(static_cast<Node *>(copyObject(alias)), level);
         }
         ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                        errmsg("unsupported reference in a TVIEW definition")));
+                        errmsg("unsupported reference in a TVIEW definition"),
+                        errdetail("A column refers to a construct of the FROM clause pg_tviews does not maintain."),
+                        errhint("Join tables and views directly, each on its key.")));
     }
     return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(FlattenMutator), context);
 }
@@ -309,6 +316,10 @@ Oid TargetTypmodCollation(Node *expr, int32 *typmod, Oid *collation) {
 class Analyzer {
 public:
     AnalyzedDefinition Run(const Query *original) {
+        if (original->commandType != CMD_SELECT || original->utilityStmt != nullptr)
+            throw Error(sqlstate::kFeatureNotSupported, "a TVIEW must be defined by a SELECT query",
+                        "The definition is not a SELECT (for example EXECUTE of a prepared statement).",
+                        "Write the SELECT itself after AS.");
         Query *query = pg::Call(RewriteDefinition, original);
         List *views = pg::Call(CollectViews, const_cast<Query *>(original));
         ListCell *lc;
@@ -444,6 +455,8 @@ private:
         RangeTblEntry *rte = rt_fetch(ref->rtindex, level->query->rtable);
         switch (rte->rtekind) {
             case RTE_RELATION: {
+                if (rte->tablesample != nullptr)
+                    out_.shape.unsupported.push_back({"TABLESAMPLE", "Sampling returns a different set of rows each time.", -1});
                 int rel = AddRelation(rte->relid, rte->inh);
                 level->rel_index[ref->rtindex] = rel;
                 if (left_item != nullptr) {
@@ -461,6 +474,10 @@ private:
                 return;
             }
             case RTE_SUBQUERY: {
+                if (rte->lateral) {
+                    out_.shape.unsupported.push_back({"LATERAL", "", -1});
+                    return;
+                }
                 Query *sub = rte->subquery;
                 CheckQueryLevel(sub, " in a view or subquery");
                 Level *sublevel = pg::Call(NewLevel, sub);
@@ -488,7 +505,7 @@ private:
     // appear later in the jointree walk of a view).
     void AddQual(Node *quals, Level *level, FromItem *left_item) {
         if (left_item != nullptr) {
-            left_pending_.push_back({quals, level});
+            if (!out_.shape.unsupported.empty()) return;  // the refusal is already known
             Node *flat = pg::Call(FlattenIn, quals, level);
             for (Node *conjunct : Conjuncts(flat)) left_item->conditions.push_back(Translate(conjunct));
             return;
@@ -644,7 +661,6 @@ private:
 
     AnalyzedDefinition out_;
     std::vector<std::pair<Node *, Level *>> pending_quals_;
-    std::vector<std::pair<Node *, Level *>> left_pending_;
 };
 
 }  // namespace

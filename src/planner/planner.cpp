@@ -39,6 +39,10 @@ std::string HintFor(const std::string &construct) {
         return "A TVIEW row corresponds to one root row: build arrays with jsonb_build_array or a "
                "subquery instead.";
     if (starts("subquery in FROM")) return "Write the subquery as a view and join the view.";
+    if (starts("TABLESAMPLE")) return "Sample when reading the TVIEW instead.";
+    if (starts("LATERAL")) return "Join the relation directly on its key instead.";
+    if (starts("a join on the right side") || starts("a view or subquery of several"))
+        return "Write the joins left to right: LEFT JOIN each table on its key, one after the other.";
     if (starts("FOR UPDATE") || starts("FOR SHARE") || starts("FOR NO KEY") || starts("FOR KEY"))
         return "Remove the locking clause.";
     return "See the shapes pg_tviews maintains in the documentation (docs/sql.md).";
@@ -53,7 +57,7 @@ const std::set<std::string> &SessionDependentNames() {
         "current_role", "user", "current_catalog", "current_database", "current_date", "current_time",
         "current_timestamp", "localtime", "localtimestamp", "current_query", "version",
         "inet_client_addr", "inet_client_port", "inet_server_addr", "inet_server_port",
-        "txid_current", "txid_current_if_assigned", "txid_current_snapshot",
+        "txid_current", "txid_current_if_assigned", "txid_current_snapshot", "age", "mxid_age",
     };
     return names;
 }
@@ -172,7 +176,11 @@ public:
         for (const FromItem &candidate : shape_.from) {
             if (candidate.join == FromItem::Join::kLeft) continue;
             Refusal why;
-            if (TryRoot(candidate.rel, &why)) return Finish();
+            if (TryRoot(candidate.rel, &why)) {
+                PlanResult result = Finish();
+                if (std::holds_alternative<RefreshPlan>(result)) return result;
+                why = std::get<Refusal>(result);
+            }
             if (!first_failure) first_failure = why;
         }
         return *first_failure;
@@ -208,6 +216,14 @@ private:
         for (const FromItem &item : shape_.from) {
             if (node_of_.count(item.rel)) continue;
             const Relation &rel = shape_.relations[item.rel];
+            if (item.join == FromItem::Join::kLeft) {
+                *why = Refuse("LEFT JOIN of " + rel.name + " is not on a unique key",
+                              "The ON clause must equate a unique key of " + rel.name +
+                                  " with columns of one relation joined before it; other conditions may read "
+                                  "relations joined before it.",
+                              "Join on the primary key or a unique key of " + rel.name + ".", item.location);
+                return false;
+            }
             *why = Refuse("joining " + rel.name + " would repeat rows of the TVIEW",
                           "Relation " + rel.name + " is not joined on one of its unique keys to a relation "
                           "that is itself one row per TVIEW row.",
@@ -292,19 +308,16 @@ private:
                     used.insert(eq.source);
                     break;
                 }
-            int node = AddNode(item.rel, parent, true, parent_attnos, key);
+            // Every other condition may read the joined relation and relations already in the
+            // tree; one reading a relation not reached yet is retried in a later pass.
             for (size_t i = 0; i < item.conditions.size(); i++) {
                 if (used.count(i)) continue;
                 for (int r : RelsOf(item.conditions[i]))
-                    if (!node_of_.count(r)) {
-                        *why = Refuse("LEFT JOIN condition on " + rel.name + " reads a relation joined after it",
-                                      "Each LEFT JOIN condition may read the joined relation and relations "
-                                      "joined before it.",
-                                      "Reorder the joins.", item.location);
-                        return false;
-                    }
-                plan_.nodes[node].edge_filters.push_back(AddPredicate(item.conditions[i], node));
+                    if (r != item.rel && !node_of_.count(r)) return false;
             }
+            int node = AddNode(item.rel, parent, true, parent_attnos, key);
+            for (size_t i = 0; i < item.conditions.size(); i++)
+                if (!used.count(i)) plan_.nodes[node].edge_filters.push_back(AddPredicate(item.conditions[i], node));
             return true;
         }
         if (by_parent.empty() && !item.conditions.empty()) {
