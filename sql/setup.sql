@@ -12,3 +12,16 @@ EXCEPTION WHEN OTHERS THEN
                             detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
     RETURN NEXT;
 END $$;
+
+-- oracle(tv, q): the contract's oracle for TVIEW tv with the test's own copy q of its defining
+-- query (same column order): the number of rows in which tv and q differ, as a multiset. 0 means
+-- the TVIEW equals its definition as this transaction sees it.
+CREATE FUNCTION oracle(tv regclass, q text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    n bigint;
+BEGIN
+    EXECUTE format('SELECT count(*) FROM ((TABLE %s EXCEPT ALL (%s)) UNION ALL ((%s) EXCEPT ALL TABLE %s)) d',
+                   tv, q, q, tv) INTO n;
+    RETURN n;
+END $$;

@@ -14,7 +14,9 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "utils/guc.h"
 #include "utils/rel.h"
+#include "utils/ruleutils.h"
 }
 
 namespace tviews::catalog {
@@ -123,6 +125,61 @@ void SetPopulated(Oid tview, bool populated) {
     replace[kPopulated - 1] = true;
     HeapTuple updated = heap_modify_tuple(tuple, RelationGetDescr(catalog), values, nulls, replace);
     CatalogTupleUpdate(catalog, &tuple->t_self, updated);
+    table_close(catalog, RowExclusiveLock);
+}
+
+char *DeparseQuery(Query *query) {
+    int level = NewGUCNestLevel();
+    set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    char *text = pg_get_querydef(static_cast<Query *>(copyObject(query)), false);
+    AtEOXact_GUC(true, level);
+    return text;
+}
+
+char *CurrentDefinition(const char *query_tree) {
+    return DeparseQuery(castNode(Query, stringToNode(query_tree)));
+}
+
+List *AllTviews() {
+    Oid relid = CatalogRelid();
+    if (!OidIsValid(relid)) return NIL;
+    Relation catalog = table_open(relid, AccessShareLock);
+    SysScanDesc scan = systable_beginscan(catalog, InvalidOid, false, nullptr, 0, nullptr);
+    List *out = NIL;
+    HeapTuple tuple;
+    while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
+        bool isnull;
+        Datum tview = heap_getattr(tuple, kTview, RelationGetDescr(catalog), &isnull);
+        out = lappend_oid(out, DatumGetObjectId(tview));
+    }
+    systable_endscan(scan);
+    table_close(catalog, AccessShareLock);
+    return out;
+}
+
+void RefreshStoredDefinitions() {
+    Oid relid = CatalogRelid();
+    if (!OidIsValid(relid)) return;
+    Relation catalog = table_open(relid, RowExclusiveLock);
+    TupleDesc desc = RelationGetDescr(catalog);
+    SysScanDesc scan = systable_beginscan(catalog, InvalidOid, false, nullptr, 0, nullptr);
+    HeapTuple tuple;
+    while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
+        Datum values[kNatts];
+        bool nulls[kNatts];
+        heap_deform_tuple(tuple, desc, values, nulls);
+        char *stored = TextDatumGetCString(values[kDefinition - 1]);
+        char *current = CurrentDefinition(TextDatumGetCString(values[kQueryTree - 1]));
+        if (strcmp(stored, current) == 0) continue;
+        Datum new_values[kNatts] = {};
+        bool new_nulls[kNatts] = {};
+        bool replace[kNatts] = {};
+        new_values[kDefinition - 1] = CStringGetTextDatum(current);
+        replace[kDefinition - 1] = true;
+        HeapTuple updated = heap_modify_tuple(tuple, desc, new_values, new_nulls, replace);
+        CatalogTupleUpdate(catalog, &tuple->t_self, updated);
+    }
+    systable_endscan(scan);
     table_close(catalog, RowExclusiveLock);
 }
 

@@ -8,6 +8,11 @@
 
 #include "boundary/pg.hpp"
 
+extern "C" {
+#include "nodes/parsenodes.h"
+#include "nodes/pg_list.h"
+}
+
 namespace tviews::catalog {
 
 struct TviewRow {
@@ -27,5 +32,17 @@ void InsertTview(const TviewRow *row);
 // Returns nullptr if `tview` is not a TVIEW.
 TviewRow *ReadTview(Oid tview);
 void SetPopulated(Oid tview, bool populated);
+
+// The defining query as SQL, every name schema-qualified, from the stored query tree: it follows
+// renames of the TVIEW's sources and their columns.
+char *DeparseQuery(Query *query);
+char *CurrentDefinition(const char *query_tree);
+
+// OIDs of every TVIEW of this database.
+List *AllTviews();
+
+// Re-deparses the stored definition of every TVIEW whose text no longer matches its query tree
+// (after renames), so that the catalog, pg_tviews_metadata and dumps show current names.
+void RefreshStoredDefinitions();
 
 }  // namespace tviews::catalog

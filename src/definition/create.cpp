@@ -51,15 +51,6 @@ Query *CopyQuery(Query *query) { return static_cast<Query *>(copyObject(query));
 
 char *QueryTreeText(Query *query) { return nodeToString(query); }
 
-// The defining query as SQL with every name schema-qualified (deparsed with an empty search path).
-char *DeparseQualified(Query *query) {
-    int level = NewGUCNestLevel();
-    set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-    char *text = pg_get_querydef(static_cast<Query *>(copyObject(query)), false);
-    AtEOXact_GUC(true, level);
-    return text;
-}
-
 Oid CreatedRelid(RangeVar *rv) { return RangeVarGetRelid(rv, NoLock, false); }
 
 // Whether the current user may read `attno` of `relid` (0 = the whole table).
@@ -111,6 +102,21 @@ bool HasLookupIndex(Oid relid, const int *attnos, int n) {
     }
     table_close(rel, AccessShareLock);
     return found;
+}
+
+int RelationNatts(Oid relid) {
+    Relation rel = table_open(relid, AccessShareLock);
+    int natts = RelationGetDescr(rel)->natts;
+    table_close(rel, AccessShareLock);
+    return natts;
+}
+
+bool AttributeDropped(Oid relid, AttrNumber attno) {
+    HeapTuple tuple = SearchSysCache2(ATTNUM, ObjectIdGetDatum(relid), Int16GetDatum(attno));
+    if (!HeapTupleIsValid(tuple)) return true;
+    bool dropped = reinterpret_cast<Form_pg_attribute>(GETSTRUCT(tuple))->attisdropped;
+    ReleaseSysCache(tuple);
+    return dropped;
 }
 
 bool OwnsRelation(Oid relid) { return pg_class_ownercheck(relid, GetUserId()); }
@@ -262,9 +268,16 @@ void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_ta
     const planner::RefreshPlan &plan = std::get<planner::RefreshPlan>(result);
     CheckJoinTypes(def, plan);
     CheckPrivileges(def, plan);
+    if (ctas->into->rel->relpersistence != RELPERSISTENCE_TEMP)
+        for (Oid relid : def.relids)
+            if (pg::Call(get_rel_persistence, relid) == RELPERSISTENCE_TEMP)
+                throw Error(sqlstate::kFeatureNotSupported,
+                            "a TVIEW over temporary table " + Str(pg::Call(get_rel_name, relid)) + " must be temporary",
+                            "The temporary table disappears at the end of the session.",
+                            "Create it with CREATE TEMPORARY TABLE ... USING tview_am AS SELECT ....");
 
     char *settings = pg::Call(CapturePinnedSettings);
-    char *definition = pg::Call(DeparseQualified, original);
+    char *definition = pg::Call(catalog::DeparseQuery, original);
     char *query_tree = pg::Call(QueryTreeText, original);
 
     create_table();
@@ -298,8 +311,16 @@ void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_ta
     for (size_t n = 0; n < plan.nodes.size(); n++) {
         Oid relid = def.relids[plan.nodes[n].rel];
         pg::Call(RecordSourceDependency, tview, relid, AttrNumber(0));
-        for (int attno : plan.UsedAttnos(static_cast<int>(n)))
-            if (attno > 0) pg::Call(RecordSourceDependency, tview, relid, AttrNumber(attno));
+        for (int attno : plan.UsedAttnos(static_cast<int>(n))) {
+            if (attno > 0) {
+                pg::Call(RecordSourceDependency, tview, relid, AttrNumber(attno));
+            } else {  // a whole row: every column is read
+                int natts = pg::Call(RelationNatts, relid);
+                for (int a = 1; a <= natts; a++)
+                    if (!pg::Call(AttributeDropped, relid, AttrNumber(a)))
+                        pg::Call(RecordSourceDependency, tview, relid, AttrNumber(a));
+            }
+        }
     }
 
     std::vector<Oid> source_list(sources.begin(), sources.end());

@@ -345,7 +345,8 @@ void ClassifyUpdate(Run *run, int node, Tuplestorestate *oldtab, Tuplestorestate
             // The rows that depended on the old key lose it; rows may now depend on the new key.
             CollectDependents(run, node, before, Visibility::kLatest, true, nullptr);
             CollectDependents(run, node, after, Visibility::kDirtyWait, true, nullptr);
-        } else if (bms_overlap(changed, n.structural)) {
+        } else if (bms_overlap(changed, n.structural) || n.conditional) {
+            // (A row joined through a conditional edge may be linked yet absent: recompute.)
             CollectDependents(run, node, after, Visibility::kLatest, true, nullptr);
         } else {
             auto *patch = static_cast<Patch *>(palloc(sizeof(Patch)));
@@ -456,7 +457,10 @@ void FetchLatestChain(Run *run, const Datum *key) {
         if (ScanIndex(run->rels[i], run->key_indexes[i], &n.by_key, values, Visibility::kLatest, run->slots[i], first,
                       nullptr) > 0) {
             FillWide(run, i, run->slots[i]);
-            run->present[i] = true;
+            bool present = true;
+            for (int f = 0; present && f < n.nedge_filters; f++) present = EvalTrue(run, n.edge_filters[f]);
+            if (!present) NullWide(run, i);
+            run->present[i] = present;
         }
     }
 }

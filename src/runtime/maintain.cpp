@@ -9,10 +9,14 @@
 
 #include "am/tview_am.hpp"
 #include "boundary/guard.hpp"
+#include "catalog/catalog.hpp"
 #include "definition/settings.hpp"
 #include "runtime/kernel.hpp"
 
 extern "C" {
+#include "access/table.h"
+#include "catalog/dependency.h"
+#include "catalog/pg_class.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -71,6 +75,40 @@ int64 CountDifferences(Oid tview, const char *definition) {
     return count;
 }
 
+// The TVIEW reads every column of `relid`, including ones added after it was created: dropping
+// any of them needs CASCADE.
+void RecordWholeRowDependencies(Oid tview, Oid relid) {
+    Relation rel = table_open(relid, AccessShareLock);
+    TupleDesc desc = RelationGetDescr(rel);
+    ObjectAddress dependent;
+    ObjectAddressSet(dependent, RelationRelationId, tview);
+    for (int a = 1; a <= desc->natts; a++) {
+        if (TupleDescAttr(desc, a - 1)->attisdropped) continue;
+        ObjectAddress referenced;
+        ObjectAddressSubSet(referenced, RelationRelationId, relid, a);
+        recordDependencyOn(&dependent, &referenced, DEPENDENCY_NORMAL);
+    }
+    table_close(rel, AccessShareLock);
+}
+
+void RefreshWholeRowReaders(Oid relid) {
+    List *tviews = catalog::AllTviews();
+    ListCell *lc;
+    foreach (lc, tviews) {
+        CompiledTview *tv = GetCompiledTview(lfirst_oid(lc));
+        if (tv == nullptr || !tv->populated) continue;
+        bool whole_row = false;
+        for (int n = 0; n < tv->nnodes; n++)
+            whole_row |= tv->nodes[n].relid == relid && bms_is_member(0, tv->nodes[n].used);
+        if (!whole_row) continue;
+        OwnerContext owner;
+        EnterOwnerContext(tv->owner, tv->settings, &owner);
+        FullRefresh(tv->tview, tv->definition);
+        LeaveOwnerContext(&owner);
+        RecordWholeRowDependencies(tv->tview, relid);
+    }
+}
+
 namespace {
 
 // The body of tviews.maintain(): C-style, except that building the compiled TVIEW (first use
@@ -87,6 +125,11 @@ Datum MaintainTrigger(FunctionCallInfo fcinfo) {
     Oid tview = static_cast<Oid>(strtoul(trigdata->tg_trigger->tgargs[0], nullptr, 10));
     CompiledTview *tv = GetCompiledTview(tview);
     if (tv == nullptr || !tv->populated) return PointerGetDatum(nullptr);
+    if (tv->privilege_error != nullptr)
+        ereport(ERROR, (errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+                        errmsg("permission denied to maintain TVIEW %s", tv->name),
+                        errdetail("Its owner may no longer read %s, which the TVIEW reads.", tv->privilege_error),
+                        errhint("Grant SELECT back to the TVIEW's owner, or drop the TVIEW.")));
 
     OwnerContext owner;
     EnterOwnerContext(tv->owner, tv->settings, &owner);

@@ -21,6 +21,10 @@ void LeaveOwnerContext(OwnerContext *ctx);
 // source and pg_tviews_refresh(). Runs in the caller's owner context.
 void FullRefresh(Oid tview, const char *definition);
 
+// After a column was added to `relid`: rebuilds the TVIEWs that read whole rows of it (their
+// definition now returns the new column in every row).
+void RefreshWholeRowReaders(Oid relid);
+
 // Rows of the TVIEW that differ from its definition (0 when consistent).
 int64 CountDifferences(Oid tview, const char *definition);
 

@@ -24,6 +24,7 @@ extern "C" {
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
+#include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -102,6 +103,11 @@ CompiledTview *NewCompiled(Oid tview) {
 }
 
 Query *ReadQueryTree(const char *text) { return castNode(Query, stringToNode(text)); }
+
+bool OwnerCanSelect(Oid owner, Oid relid, AttrNumber attno) {
+    if (pg_class_aclcheck(relid, owner, ACL_SELECT) == ACLCHECK_OK) return true;
+    return attno > 0 && pg_attribute_aclcheck(relid, attno, owner, ACL_SELECT) == ACLCHECK_OK;
+}
 
 Oid RelOwner(Oid relid) {
     HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
@@ -291,7 +297,9 @@ void Compile(CompiledTview *tv, const catalog::TviewRow *row) {
     tv->owner = pg::Call(RelOwner, tv->tview);
     tv->name = pg::Call(MemoryContextStrdup, cxt, static_cast<const char *>(pg::Call(QualifiedName, tv->tview)));
     tv->settings = pg::Call(MemoryContextStrdup, cxt, static_cast<const char *>(row->settings));
-    tv->definition = pg::Call(MemoryContextStrdup, cxt, static_cast<const char *>(row->definition));
+    tv->definition = pg::Call(MemoryContextStrdup, cxt,
+                              static_cast<const char *>(pg::Call(catalog::CurrentDefinition,
+                                                                 static_cast<const char *>(row->query_tree))));
     tv->populated = row->populated;
 
     const int nnodes = static_cast<int>(plan.nodes.size());
@@ -343,12 +351,19 @@ void Compile(CompiledTview *tv, const catalog::TviewRow *row) {
                                 std::string(pg::Call(QualifiedName, cn.relid)) + ".",
                             "Create an index on those columns.");
         }
-        for (int a : plan.UsedAttnos(n)) cn.used = pg::Call(AddMember, cn.used, a, cxt);
+        for (int a : plan.UsedAttnos(n)) {
+            cn.used = pg::Call(AddMember, cn.used, a, cxt);
+            // Maintenance reads as the owner: losing SELECT stops it (as it stops REFRESH).
+            if (tv->privilege_error == nullptr && !pg::Call(OwnerCanSelect, tv->owner, cn.relid, AttrNumber(a)))
+                tv->privilege_error = pg::Call(MemoryContextStrdup, cxt,
+                                               static_cast<const char *>(pg::Call(QualifiedName, cn.relid)));
+        }
         for (int a : plan.StructuralAttnos(n)) cn.structural = pg::Call(AddMember, cn.structural, a, cxt);
         cn.nchildren = static_cast<int>(pn.children.size());
         cn.children = AllocArray<int>(cxt, cn.nchildren);
         for (int i = 0; i < cn.nchildren; i++) cn.children[i] = pn.children[i];
         cn.nedge_filters = static_cast<int>(pn.edge_filters.size());
+        cn.conditional = cn.nedge_filters > 0 || (pn.parent >= 0 && tv->nodes[pn.parent].conditional);
         cn.edge_filters = AllocArray<ExprState *>(cxt, cn.nedge_filters);
         for (int i = 0; i < cn.nedge_filters; i++)
             cn.edge_filters[i] =

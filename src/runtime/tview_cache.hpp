@@ -41,6 +41,7 @@ struct CompiledNode {
     IndexKey by_parent_fk;    // the parent relation by parent_attnos (reverse lookups)
     int nedge_filters;
     ExprState **edge_filters;
+    bool conditional;         // an edge filter here or above: joined rows may still be absent
     int wide_offset;          // wide attribute of this relation's attno 1, minus 1
     int natts;
     Bitmapset *used;          // attnos the TVIEW reads (0 = whole row)
@@ -66,6 +67,7 @@ struct CompiledTview {
     bool valid;               // false once invalidated: rebuilt before next use
     MemoryContext context;
     char *name;               // qualified, for messages
+    char *privilege_error;    // a source the owner may no longer read (maintenance refuses)
 
     int nnodes;
     CompiledNode *nodes;

@@ -15,11 +15,13 @@
 #include "catalog/catalog.hpp"
 #include "core/error.hpp"
 #include "definition/create.hpp"
+#include "runtime/maintain.hpp"
 
 extern "C" {
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
+#include "access/xact.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_depend.h"
 #include "commands/defrem.h"
@@ -220,6 +222,51 @@ private:
     bool previous_;
 };
 
+// CREATE OR REPLACE VIEW of a view a TVIEW reads would change the TVIEW's definition underneath it.
+void CheckReplaceView(const ViewStmt *stmt) {
+    if (!stmt->replace) return;
+    Oid view = pg::Call(RangeVarGetRelidExtended, stmt->view, NoLock, RVR_MISSING_OK, nullptr, nullptr);
+    Oid reader = OidIsValid(view) ? pg::Call(TviewReadingColumn, view, AttrNumber(0)) : InvalidOid;
+    if (OidIsValid(reader))
+        throw Error(SqlState("2BP01"),
+                    "cannot replace view " + Quoted(stmt->view) + " because TVIEW \"" +
+                        pg::Call(RelationNameOf, reader) + "\" reads it",
+                    "A TVIEW expands the views it reads when it is created.",
+                    "Drop the TVIEW, replace the view, then create the TVIEW again.");
+}
+
+bool AddsColumn(const AlterTableStmt *stmt) {
+    ListCell *lc;
+    foreach (lc, stmt->cmds) {
+        auto *cmd = static_cast<AlterTableCmd *>(lfirst(lc));
+        if (cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnRecurse) return true;
+    }
+    return false;
+}
+
+// What changes after DDL: stored definitions follow renames; TVIEWs reading whole rows of a
+// table that gained a column are rebuilt.
+void AfterUtility(Node *stmt) {
+    if (!OidIsValid(pg::Call(catalog::CatalogRelid))) return;
+    switch (nodeTag(stmt)) {
+        case T_RenameStmt:
+        case T_AlterObjectSchemaStmt:
+            pg::Call(CommandCounterIncrement);
+            pg::Call(catalog::RefreshStoredDefinitions);
+            break;
+        case T_AlterTableStmt: {
+            auto *alter = castNode(AlterTableStmt, stmt);
+            if (!AddsColumn(alter)) break;
+            Oid relid = pg::Call(RangeVarGetRelidExtended, alter->relation, NoLock, RVR_MISSING_OK, nullptr, nullptr);
+            if (!OidIsValid(relid)) break;
+            pg::Call(CommandCounterIncrement);
+            runtime::RefreshWholeRowReaders(relid);
+            break;
+        }
+        default: break;
+    }
+}
+
 void ProcessUtilityBody(PlannedStmt *pstmt, const char *query_string, bool read_only_tree,
                         ProcessUtilityContext context, ParamListInfo params, QueryEnvironment *query_env,
                         DestReceiver *dest, QueryCompletion *qc) {
@@ -237,6 +284,7 @@ void ProcessUtilityBody(PlannedStmt *pstmt, const char *query_string, bool read_
         case T_AlterTableStmt: CheckAlterTable(castNode(AlterTableStmt, stmt)); break;
         case T_TruncateStmt: CheckTruncate(castNode(TruncateStmt, stmt)); break;
         case T_ExplainStmt: CheckExplain(castNode(ExplainStmt, stmt)); break;
+        case T_ViewStmt: CheckReplaceView(castNode(ViewStmt, stmt)); break;
         default: break;
     }
 
@@ -252,6 +300,7 @@ void ProcessUtilityBody(PlannedStmt *pstmt, const char *query_string, bool read_
         else definition::CreateTview(ctas, run_standard);
     } else {
         pg::Call(run, pstmt, query_string, read_only_tree, context, params, query_env, dest, qc);
+        AfterUtility(stmt);
     }
 }
 

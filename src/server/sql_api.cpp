@@ -12,6 +12,7 @@ extern "C" {
 #include "catalog/namespace.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
+#include "parser/parser.h"
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
@@ -43,6 +44,15 @@ Datum Create(FunctionCallInfo fcinfo) {
     char *name = rv->schemaname != nullptr ? quote_qualified_identifier(rv->schemaname, rv->relname)
                                            : pstrdup(quote_identifier(rv->relname));
     char *query = text_to_cstring(PG_GETARG_TEXT_PP(1));
+    // Exactly one SELECT: the text is appended to CREATE TABLE ... AS and must not smuggle in
+    // other statements.
+    List *parsed = raw_parser(query, RAW_PARSE_DEFAULT);
+    if (list_length(parsed) != 1 || !IsA(linitial_node(RawStmt, parsed)->stmt, SelectStmt))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+                        errmsg("pg_tviews_create() needs exactly one SELECT query"),
+                        errdetail("The query text holds %d statement(s)%s.", list_length(parsed),
+                                  list_length(parsed) == 1 ? " that is not a SELECT" : ""),
+                        errhint("Pass a single SELECT, without a trailing semicolon-separated statement.")));
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
     int rc = SPI_execute(psprintf("CREATE TABLE %s USING tview_am AS %s", name, query), false, 0);
     if (rc != SPI_OK_UTILITY) elog(ERROR, "pg_tviews_create: unexpected result %d", rc);
@@ -59,7 +69,7 @@ Datum Refresh(FunctionCallInfo fcinfo) {
         aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
     tviews::runtime::OwnerContext owner;
     tviews::runtime::EnterOwnerContext(GetUserId(), row->settings, &owner);
-    tviews::runtime::FullRefresh(relid, row->definition);
+    tviews::runtime::FullRefresh(relid, tviews::catalog::CurrentDefinition(row->query_tree));
     tviews::runtime::LeaveOwnerContext(&owner);
     if (!row->populated) tviews::catalog::SetPopulated(relid, true);
     CacheInvalidateRelcacheByRelid(relid);
@@ -70,7 +80,7 @@ Datum Verify(FunctionCallInfo fcinfo) {
     Oid relid = PG_GETARG_OID(0);
     tviews::catalog::TviewRow *row = RequireTview(relid);
     int level = tviews::definition::ApplyPinnedSettings(row->settings);
-    int64 differences = tviews::runtime::CountDifferences(relid, row->definition);
+    int64 differences = tviews::runtime::CountDifferences(relid, tviews::catalog::CurrentDefinition(row->query_tree));
     AtEOXact_GUC(false, level);
     PG_RETURN_INT64(differences);
 }
