@@ -95,6 +95,11 @@ void RefreshWholeRowReaders(Oid relid) {
     List *tviews = catalog::AllTviews();
     ListCell *lc;
     foreach (lc, tviews) {
+        // Only TVIEWs reading `relid` (they cannot be dropped while we hold its lock).
+        catalog::TviewRow *row = catalog::ReadTview(lfirst_oid(lc));
+        bool reads = false;
+        for (int i = 0; row != nullptr && i < row->nsources; i++) reads |= row->sources[i] == relid;
+        if (!reads) continue;
         CompiledTview *tv = GetCompiledTview(lfirst_oid(lc));
         if (tv == nullptr || !tv->populated) continue;
         bool whole_row = false;
