@@ -96,8 +96,14 @@ SELECT to_regclass('tv');
 SELECT * FROM caught($$CREATE TABLE tv USING tview_am AS SELECT r.id, v.x FROM r CROSS JOIN (VALUES (1)) v(x)$$);
 SELECT to_regclass('tv');
 
--- Subqueries (not supported yet, even the correlated aggregate form of shape 4).
+-- Subqueries: an aggregate of correlated rows in the select list is maintained (shape 4); a
+-- subquery that does not aggregate, one that is not correlated, and subqueries in WHERE are not.
 SELECT * FROM caught($$CREATE TABLE tv USING tview_am AS SELECT r.id, (SELECT jsonb_agg(d.label) FROM d WHERE d.id = r.fk) AS labels FROM r$$);
+SELECT oracle('tv', 'SELECT r.id, (SELECT jsonb_agg(d.label) FROM d WHERE d.id = r.fk) AS labels FROM r');
+DROP TABLE tv;
+SELECT * FROM caught($$CREATE TABLE tv USING tview_am AS SELECT r.id, (SELECT d.label FROM d WHERE d.id = r.fk) AS label FROM r$$);
+SELECT to_regclass('tv');
+SELECT * FROM caught($$CREATE TABLE tv USING tview_am AS SELECT r.id, (SELECT count(*) FROM d) AS n FROM r$$);
 SELECT to_regclass('tv');
 SELECT * FROM caught($$CREATE TABLE tv USING tview_am AS SELECT r.id FROM r WHERE EXISTS (SELECT 1 FROM d WHERE d.id = r.fk)$$);
 SELECT to_regclass('tv');

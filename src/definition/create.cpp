@@ -229,18 +229,21 @@ void CheckJoinTypes(const AnalyzedDefinition &def, const planner::RefreshPlan &p
 // backwards: that needs an index on the foreign-key columns of the edge's parent.
 void EnsureLookupIndexes(const AnalyzedDefinition &def, const planner::RefreshPlan &plan) {
     std::set<std::pair<Oid, std::vector<int>>> done;
+    std::vector<std::pair<Oid, std::vector<int>>> needed;
     for (const planner::PlanNode &node : plan.nodes) {
         if (node.parent < 0) continue;
-        Oid parent = def.relids[plan.nodes[node.parent].rel];
-        std::vector<int> attnos = node.parent_attnos;
+        needed.emplace_back(def.relids[plan.nodes[node.parent].rel], node.parent_attnos);
+        // The child rows a subquery aggregates are read through their correlation columns.
+        if (node.scope > plan.nodes[node.parent].scope) needed.emplace_back(def.relids[node.rel], node.key_attnos);
+    }
+    for (auto &[parent, edge_attnos] : needed) {
+        std::vector<int> attnos = edge_attnos;
         std::sort(attnos.begin(), attnos.end());
         if (!done.insert({parent, attnos}).second) continue;
         if (pg::Call(HasLookupIndex, parent, static_cast<const int *>(attnos.data()), static_cast<int>(attnos.size())))
             continue;
         std::string columns;
-        for (int a : node.parent_attnos)
-            columns += (columns.empty() ? "" : ", ") +
-                       QuotedColumn(parent, a);
+        for (int a : edge_attnos) columns += (columns.empty() ? "" : ", ") + QuotedColumn(parent, a);
         std::string table = Str(pg::Call(QualifiedName, parent));
         std::string sql = "CREATE INDEX ON " + table + " (" + columns + ")";
         if (!pg::Call(OwnsRelation, parent))

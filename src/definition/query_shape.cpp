@@ -25,7 +25,10 @@ extern "C" {
 #include "nodes/makefuncs.h"
 #include "nodes/nodeFuncs.h"
 #include "parser/parsetree.h"
+#include "optimizer/clauses.h"
+#include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
+#include "rewrite/rewriteManip.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
@@ -34,6 +37,7 @@ extern "C" {
 #include "utils/syscache.h"
 }
 
+#include <algorithm>
 #include <string>
 
 namespace tviews::definition {
@@ -56,7 +60,17 @@ struct Level {
     Query *query;
     int *rel_index;  // [rti] -> shape relation index, -1 if none
     Level **sub;     // [rti] -> subquery level, nullptr if none
+    Level *parent;   // the enclosing query level (for outer references), nullptr at the top
+    bool global;     // the flattened world itself: its Vars already use shape relation indexes
 };
+
+// The level whose Vars are already flattened (varno = shape relation index + 1): the parent of
+// a subquery of the select list, once the select list itself has been flattened.
+Level *GlobalLevel() {
+    auto *level = static_cast<Level *>(palloc0(sizeof(Level)));
+    level->global = true;
+    return level;
+}
 
 Level *NewLevel(Query *query) {
     int n = list_length(query->rtable) + 1;
@@ -68,58 +82,92 @@ Level *NewLevel(Query *query) {
     return level;
 }
 
+// The context of the flattening mutator: the level Vars at depth 0 belong to, and how many
+// subquery boundaries (of subqueries kept whole, the select list's scalar subqueries) we are in.
+struct FlattenContext {
+    Level *level;
+    int depth;
+};
+
 Node *FlattenMutator(Node *node, void *context);
 
-Node *FlattenIn(Node *node, Level *level) { return FlattenMutator(node, level); }
+Node *FlattenIn(Node *node, Level *level) {
+    FlattenContext ctx{level, 0};
+    return FlattenMutator(node, &ctx);
+}
+
+// The flattened form of a level-0 Var of `level`.
+Node *FlattenVar(Var *var, Level *level) {
+    if (level->global) return reinterpret_cast<Node *>(copyObject(var));
+    RangeTblEntry *rte = rt_fetch(var->varno, level->query->rtable);
+    if (level->rel_index[var->varno] >= 0) {
+        if (var->varattno < 0)
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("system column references are not supported in a TVIEW definition"),
+                            errdetail("System columns such as ctid and xmin change without the row changing."),
+                            errhint("Select user columns only.")));
+        Var *flat = static_cast<Var *>(copyObject(var));
+        flat->varno = level->rel_index[var->varno] + 1;
+        flat->varnosyn = flat->varno;
+        flat->varattnosyn = flat->varattno;
+        return reinterpret_cast<Node *>(flat);
+    }
+    if (var->varattno == 0)
+        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                        errmsg("whole-row references to views, subqueries and joins are not supported in a "
+                               "TVIEW definition"),
+                        errdetail("Only whole rows of tables can be read as a value."),
+                        errhint("Name the columns, for example with jsonb_build_object.")));
+    if (level->sub[var->varno] != nullptr) {
+        Level *sub = level->sub[var->varno];
+        TargetEntry *tle = static_cast<TargetEntry *>(list_nth(sub->query->targetList, var->varattno - 1));
+        return FlattenIn(reinterpret_cast<Node *>(copyObject(tle->expr)), sub);
+    }
+    if (rte->rtekind == RTE_JOIN) {
+        Node *alias = static_cast<Node *>(list_nth(rte->joinaliasvars, var->varattno - 1));
+        return FlattenIn(static_cast<Node *>(copyObject(alias)), level);
+    }
+    ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                    errmsg("unsupported reference in a TVIEW definition"),
+                    errdetail("A column refers to a construct of the FROM clause pg_tviews does not maintain."),
+                    errhint("Join tables and views directly, each on its key.")));
+}
 
 // Replaces every Var by the expression it stands for over base relations: a Var of a view or
 // subquery by the flattened select-list entry, a join alias by its input, a base relation's Var
-// by a Var whose varno is the shape relation index + 1.
+// by a Var whose varno is the shape relation index + 1. Scalar subqueries of the select list are
+// kept whole; only their references to the flattened levels are rewritten (with the Var's
+// levels-up adjusted to point out of the subquery).
 Node *FlattenMutator(Node *node, void *context) {
-    auto *level = static_cast<Level *>(context);
+    auto *ctx = static_cast<FlattenContext *>(context);
     if (node == nullptr) return nullptr;
     if (IsA(node, Var)) {
         Var *var = castNode(Var, node);
-        if (var->varlevelsup != 0)
-            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                            errmsg("outer references are not supported in a TVIEW definition"),
-                            errdetail("A subquery in FROM refers to a relation of the enclosing query (LATERAL)."),
-                            errhint("Join the relation directly on its key instead.")));
-        RangeTblEntry *rte = rt_fetch(var->varno, level->query->rtable);
-        if (level->rel_index[var->varno] >= 0) {
-            if (var->varattno < 0)
+        if (static_cast<int>(var->varlevelsup) < ctx->depth) return reinterpret_cast<Node *>(copyObject(var));
+        Level *level = ctx->level;
+        for (int up = var->varlevelsup - ctx->depth; up > 0; up--) {
+            level = level->parent;
+            if (level == nullptr)
                 ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                                errmsg("system column references are not supported in a TVIEW definition"),
-                                errdetail("System columns such as ctid and xmin change without the row changing."),
-                                errhint("Select user columns only.")));
-            Var *flat = static_cast<Var *>(copyObject(var));
-            flat->varno = level->rel_index[var->varno] + 1;
-            flat->varnosyn = flat->varno;
-            flat->varattnosyn = flat->varattno;
-            return reinterpret_cast<Node *>(flat);
+                                errmsg("outer references are not supported in a TVIEW definition"),
+                                errdetail("A subquery in FROM refers to a relation of the enclosing query (LATERAL)."),
+                                errhint("Join the relation directly on its key instead.")));
         }
-        if (var->varattno == 0)
-            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                            errmsg("whole-row references to views, subqueries and joins are not supported in a "
-                                   "TVIEW definition"),
-                            errdetail("Only whole rows of tables can be read as a value."),
-                            errhint("Name the columns, for example with jsonb_build_object.")));
-        if (level->sub[var->varno] != nullptr) {
-            Level *sub = level->sub[var->varno];
-            TargetEntry *tle = static_cast<TargetEntry *>(list_nth(sub->query->targetList, var->varattno - 1));
-            return FlattenIn(reinterpret_cast<Node *>(copyObject(tle->expr)), sub);
-        }
-        if (rte->rtekind == RTE_JOIN) {
-            Node *alias = static_cast<Node *>(list_nth(rte->joinaliasvars, var->varattno - 1));
-            return FlattenIn(static_cast<Node *>(copyObject(alias)), level);
-        }
-        ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-                        errmsg("unsupported reference in a TVIEW definition"),
-                        errdetail("A column refers to a construct of the FROM clause pg_tviews does not maintain."),
-                        errhint("Join tables and views directly, each on its key.")));
+        Var *local = static_cast<Var *>(copyObject(var));
+        local->varlevelsup = 0;
+        Node *flat = FlattenVar(local, level);
+        if (ctx->depth > 0) IncrementVarSublevelsUp(flat, ctx->depth, 0);
+        return flat;
+    }
+    if (IsA(node, Query)) {
+        FlattenContext inner{ctx->level, ctx->depth + 1};
+        return reinterpret_cast<Node *>(query_tree_mutator(castNode(Query, node),
+                                                           reinterpret_cast<Node *(*)()>(FlattenMutator), &inner, 0));
     }
     return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(FlattenMutator), context);
 }
+
+bool HasSubLink(Node *node) { return node != nullptr && contain_subplans(node); }
 
 bool CollectChild(Node *node, void *context) {
     if (node == nullptr) return false;
@@ -373,8 +421,8 @@ private:
         if (q->limitCount != nullptr) add("LIMIT", q->limitCount);
         if (q->limitOffset != nullptr) add("OFFSET", q->limitOffset);
         if (q->hasTargetSRFs) add("set-returning function in the select list", nullptr);
-        if (q->hasSubLinks)
-            add("subquery expression", nullptr);
+        if (pg::Call(HasSubLink, reinterpret_cast<Node *>(q->jointree)))
+            add("subquery in WHERE or JOIN", nullptr);
         if (q->rowMarks != NIL) add("FOR UPDATE/FOR SHARE", nullptr);
         if (q->hasModifyingCTE) add("data-modifying WITH", nullptr);
     }
@@ -443,7 +491,7 @@ private:
                     item.join = FromItem::Join::kLeft;
                     FlattenFrom(level, j->rarg, FromItem::Join::kLeft, &item);
                     if (j->quals != nullptr) AddQual(j->quals, level, &item);
-                    if (item.rel >= 0) out_.shape.from.push_back(std::move(item));
+                    if (item.rel >= 0) from_out_->push_back(std::move(item));
                     return;
                 }
                 case JOIN_RIGHT: Unsupported(FromItem::Join::kUnsupported, "RIGHT JOIN"); return;
@@ -470,7 +518,7 @@ private:
                 FromItem item;
                 item.rel = rel;
                 item.join = join;
-                out_.shape.from.push_back(std::move(item));
+                from_out_->push_back(std::move(item));
                 return;
             }
             case RTE_SUBQUERY: {
@@ -510,7 +558,7 @@ private:
             for (Node *conjunct : Conjuncts(flat)) left_item->conditions.push_back(Translate(conjunct));
             return;
         }
-        pending_quals_.emplace_back(quals, level);
+        pending_out_->emplace_back(quals, level);
     }
 
     void AddWhere(Node *quals, Level *level) {
@@ -627,6 +675,8 @@ private:
             case T_Param:
                 out_.shape.unsupported.push_back({"parameter reference", "", e.location});
                 return e;
+            case T_SubLink:
+                return TranslateSubquery(castNode(SubLink, node), e);
             default: break;
         }
         e.kind = ShapeExpr::Kind::kOther;
@@ -635,6 +685,57 @@ private:
         foreach (lc, funcs) e.functions.push_back(Describe(lfirst_oid(lc)));
         List *children = pg::Call(DirectChildren, node);
         foreach (lc, children) e.args.push_back(Translate(static_cast<Node *>(lfirst(lc))));
+        return e;
+    }
+
+    // A scalar subquery of the select list (already flattened: its references to the enclosing
+    // query use shape relation indexes).
+    ShapeExpr TranslateSubquery(SubLink *sublink, ShapeExpr e) {
+        e.kind = ShapeExpr::Kind::kOther;
+        if (sublink->subLinkType != EXPR_SUBLINK) {
+            out_.shape.unsupported.push_back({"EXISTS, IN, ANY and ALL subqueries", "", e.location});
+            return e;
+        }
+        Query *q = castNode(Query, sublink->subselect);
+        CheckQueryLevel(q, " in a subquery");
+        if (q->hasAggs && q->groupClause == NIL && q->groupingSets == NIL) {
+            // allowed: CheckQueryLevel reported aggregates as unsupported for the top level only
+            auto &u = out_.shape.unsupported;
+            u.erase(std::remove_if(u.begin(), u.end(),
+                                   [](const Construct &c) { return c.name == "aggregate function in a subquery"; }),
+                    u.end());
+        }
+        if (global_level_ == nullptr) global_level_ = pg::Call(GlobalLevel);
+        Level *level = pg::Call(NewLevel, q);
+        level->parent = global_level_;
+        int index = static_cast<int>(out_.shape.subqueries.size());
+        out_.shape.subqueries.emplace_back();
+        planner::SubqueryShape sub;
+        sub.aggregate = q->hasAggs && q->groupClause == NIL && q->groupingSets == NIL;
+        sub.location = e.location;
+        std::vector<std::pair<Node *, Level *>> pending;
+        auto *saved_from = from_out_;
+        auto *saved_pending = pending_out_;
+        from_out_ = &sub.from;
+        pending_out_ = &pending;
+        FlattenFrom(level, reinterpret_cast<Node *>(q->jointree), FromItem::Join::kFirst, nullptr);
+        from_out_ = saved_from;
+        pending_out_ = saved_pending;
+        if (!out_.shape.unsupported.empty()) return e;
+        for (auto &[quals, qual_level] : pending) {
+            Node *flat = pg::Call(FlattenIn, quals, qual_level);
+            for (Node *conjunct : Conjuncts(flat)) sub.where.push_back(Translate(conjunct));
+        }
+        ListCell *lc;
+        foreach (lc, q->targetList) {
+            auto *tle = static_cast<TargetEntry *>(lfirst(lc));
+            if (tle->resjunk) continue;
+            sub.target = Translate(pg::Call(FlattenIn, reinterpret_cast<Node *>(tle->expr), level));
+            break;
+        }
+        out_.shape.subqueries[index] = std::move(sub);
+        e.kind = ShapeExpr::Kind::kSubquery;
+        e.sub = index;
         return e;
     }
 
@@ -661,6 +762,10 @@ private:
 
     AnalyzedDefinition out_;
     std::vector<std::pair<Node *, Level *>> pending_quals_;
+    // Where FlattenFrom puts what it finds: the top query's FROM, or a subquery's.
+    std::vector<FromItem> *from_out_ = &out_.shape.from;
+    std::vector<std::pair<Node *, Level *>> *pending_out_ = &pending_quals_;
+    Level *global_level_ = nullptr;
 };
 
 }  // namespace

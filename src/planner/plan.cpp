@@ -30,14 +30,18 @@ std::vector<int> RefreshPlan::StructuralAttnos(int node) const {
     if (node == 0)
         for (int a : root_key) AddUnique(&out, a);
     for (const Predicate &p : predicates)
-        for (const Input &in : p.inputs)
-            if (in.node == node) AddUnique(&out, in.attno);
+        if (p.scope == 0)
+            for (const Input &in : p.inputs)
+                if (in.node == node) AddUnique(&out, in.attno);
     std::sort(out.begin(), out.end());
     return out;
 }
 
 std::vector<int> RefreshPlan::UsedAttnos(int node) const {
     std::vector<int> out = StructuralAttnos(node);
+    for (const Predicate &p : predicates)
+        for (const Input &in : p.inputs)
+            if (in.node == node) AddUnique(&out, in.attno);
     for (const Column &c : columns)
         for (const Input &in : c.inputs)
             if (in.node == node) AddUnique(&out, in.attno);

@@ -24,6 +24,11 @@ struct PlanNode {
     std::vector<int> key_attnos;    // this node's unique key columns they equal
     std::vector<int> edge_filters;  // indexes into RefreshPlan::predicates (LEFT JOIN ON extras)
     std::vector<int> children;
+    // 0 for the TVIEW's own join tree; s + 1 for the rows aggregated by subquery s. The first node
+    // of a subquery's scope is its child table: reached from its parent (a node of the enclosing
+    // scope) by a to-many edge where key_attnos are the child's correlation columns and
+    // parent_attnos the parent's key.
+    int scope = 0;
 };
 
 // Something evaluated per TVIEW row: a leaf of a column, or a predicate.
@@ -44,6 +49,7 @@ struct Predicate {
     int handle = -1;
     std::vector<Input> inputs;
     int edge_of = -1;  // node whose LEFT JOIN condition this is, -1 = a WHERE filter
+    int scope = 0;     // > 0: a condition inside subquery scope - 1 (evaluated by the subquery)
 };
 
 struct Column {

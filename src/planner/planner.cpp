@@ -39,6 +39,11 @@ std::string HintFor(const std::string &construct) {
         return "A TVIEW row corresponds to one root row: build arrays with jsonb_build_array or a "
                "subquery instead.";
     if (starts("subquery in FROM")) return "Write the subquery as a view and join the view.";
+    if (starts("subquery in WHERE"))
+        return "Filter on columns of the root and its joined tables; aggregates of child rows belong in the "
+               "select list.";
+    if (starts("EXISTS"))
+        return "Aggregate the child rows in the select list instead, for example with count(*) or bool_or().";
     if (starts("TABLESAMPLE")) return "Sample when reading the TVIEW instead.";
     if (starts("LATERAL")) return "Join the relation directly on its key instead.";
     if (starts("a join on the right side") || starts("a view or subquery of several"))
@@ -68,7 +73,7 @@ struct FunctionProblem {
     Refusal refusal;
 };
 
-std::optional<Refusal> CheckFunctions(const Expr &e) {
+std::optional<Refusal> CheckFunctions(const QueryShape &shape, const Expr &e) {
     for (const FunctionRef &f : e.functions) {
         if (f.volatility == Volatility::kVolatile)
             return Refuse("volatile function " + f.name + " is not supported in a TVIEW definition",
@@ -88,18 +93,44 @@ std::optional<Refusal> CheckFunctions(const Expr &e) {
                           e.location);
     }
     for (const Expr &a : e.args)
-        if (auto r = CheckFunctions(a)) return r;
+        if (auto r = CheckFunctions(shape, a)) return r;
+    if (e.kind == Expr::Kind::kSubquery) {
+        const SubqueryShape &sub = shape.subqueries[e.sub];
+        if (auto r = CheckFunctions(shape, sub.target)) return r;
+        for (const Expr &w : sub.where)
+            if (auto r = CheckFunctions(shape, w)) return r;
+        for (const FromItem &item : sub.from)
+            for (const Expr &c : item.conditions)
+                if (auto r = CheckFunctions(shape, c)) return r;
+    }
     return std::nullopt;
 }
 
-void CollectColumns(const Expr &e, std::vector<std::pair<int, int>> *out) {
+// Columns an expression reads, including those its subqueries read (their correlation, joins,
+// filters and aggregated values).
+void CollectColumns(const QueryShape &shape, const Expr &e, std::vector<std::pair<int, int>> *out) {
     if (e.kind == Expr::Kind::kColumn) out->emplace_back(e.rel, e.attno);
-    for (const Expr &a : e.args) CollectColumns(a, out);
+    for (const Expr &a : e.args) CollectColumns(shape, a, out);
+    if (e.kind == Expr::Kind::kSubquery) {
+        const SubqueryShape &sub = shape.subqueries[e.sub];
+        CollectColumns(shape, sub.target, out);
+        for (const Expr &w : sub.where) CollectColumns(shape, w, out);
+        for (const FromItem &item : sub.from)
+            for (const Expr &c : item.conditions) CollectColumns(shape, c, out);
+    }
 }
 
-std::set<int> RelsOf(const Expr &e) {
+void CollectSubqueries(const Expr &e, std::vector<int> *out) {
+    if (e.kind == Expr::Kind::kSubquery) {
+        out->push_back(e.sub);
+        return;  // nested ones belong to that subquery's scope
+    }
+    for (const Expr &a : e.args) CollectSubqueries(a, out);
+}
+
+std::set<int> RelsOf(const QueryShape &shape, const Expr &e) {
     std::vector<std::pair<int, int>> cols;
-    CollectColumns(e, &cols);
+    CollectColumns(shape, e, &cols);
     std::set<int> rels;
     for (auto &c : cols) rels.insert(c.first);
     return rels;
@@ -165,12 +196,12 @@ public:
                               "Define the TVIEW over the tables " + rel.name + " reads.", rel.location);
         }
         for (const TargetColumn &t : shape_.targets)
-            if (auto r = CheckFunctions(t.expr)) return *r;
+            if (auto r = CheckFunctions(shape_, t.expr)) return *r;
         for (const Expr &w : shape_.where)
-            if (auto r = CheckFunctions(w)) return *r;
+            if (auto r = CheckFunctions(shape_, w)) return *r;
         for (const FromItem &item : shape_.from)
             for (const Expr &c : item.conditions)
-                if (auto r = CheckFunctions(c)) return *r;
+                if (auto r = CheckFunctions(shape_, c)) return *r;
 
         std::optional<Refusal> first_failure;
         for (const FromItem &candidate : shape_.from) {
@@ -192,6 +223,7 @@ private:
     bool TryRoot(int root, Refusal *why) {
         plan_ = RefreshPlan{};
         node_of_.clear();
+        scope_ = 0;
         AddNode(root, -1, false, {}, {});
 
         // Inner equalities may serve as edges; whatever is not used stays a filter.
@@ -238,6 +270,90 @@ private:
         return true;
     }
 
+    // The scope of subquery `s`: its first relation is the child table, tied by the correlation
+    // equalities to one node of the enclosing scope; its other relations are to-one joins of the
+    // child; its other conditions are filters evaluated by the subquery itself.
+    std::optional<Refusal> BuildScope(int s) {
+        const SubqueryShape &sub = shape_.subqueries[s];
+        if (!sub.aggregate)
+            return Refuse("a subquery in the select list of a TVIEW must aggregate its rows",
+                          "Subqueries of the select list are maintained as aggregates of child rows.",
+                          "Aggregate the child rows (jsonb_agg, count, sum, ...) without GROUP BY.", sub.location);
+        if (sub.from.empty() || sub.from[0].join != FromItem::Join::kFirst)
+            return Refuse("a subquery of a TVIEW must read from a table", "The subquery has no FROM clause.",
+                          "Aggregate the rows of a child table.", sub.location);
+        for (const FromItem &item : sub.from) {
+            const Relation &rel = shape_.relations[item.rel];
+            if (rel.kind == Relation::Kind::kOther)
+                return Refuse(rel.kind_name + " " + rel.name + " cannot be a source of a TVIEW",
+                              "TVIEW sources must be tables or views over tables.",
+                              "Read the tables it is built from instead.", rel.location);
+            if (rel.kind == Relation::Kind::kTview)
+                return Refuse("TVIEW " + rel.name + " cannot be a source of another TVIEW yet",
+                              "TVIEWs built on TVIEWs (cascades) are not supported by this version.",
+                              "Define the TVIEW over the tables " + rel.name + " reads.", rel.location);
+        }
+        const int child = sub.from[0].rel;
+        const std::string child_name = shape_.relations[child].name;
+        std::vector<ColumnEquality> pool;
+        for (size_t i = 0; i < sub.where.size(); i++)
+            if (auto eq = AsColumnEquality(sub.where[i], i)) pool.push_back(*eq);
+        std::set<size_t> used;
+        int outer = -1;
+        std::vector<int> outer_attnos, child_attnos;
+        for (const ColumnEquality &eq : pool) {
+            bool a_child = eq.rel_a == child, b_child = eq.rel_b == child;
+            int other = a_child ? eq.rel_b : b_child ? eq.rel_a : -1;
+            if (other < 0 || !node_of_.count(other)) continue;
+            int n = node_of_[other];
+            if (outer >= 0 && outer != n)
+                return Refuse("a subquery of a TVIEW must be correlated to one relation",
+                              "The rows of " + child_name + " are tied to more than one relation of the enclosing query.",
+                              "Tie the child rows to one parent, such as WHERE c.fk_post = p.pk_post.", sub.location);
+            outer = n;
+            outer_attnos.push_back(a_child ? eq.att_b : eq.att_a);
+            child_attnos.push_back(a_child ? eq.att_a : eq.att_b);
+            used.insert(eq.source);
+        }
+        if (outer < 0)
+            return Refuse("a subquery of a TVIEW must be correlated to the TVIEW row",
+                          "The subquery reads " + child_name + " without a condition tying its rows to the row of the "
+                          "enclosing query, so every change of " + child_name + " would change every TVIEW row.",
+                          "Add a condition such as WHERE c.fk_post = p.pk_post.", sub.location);
+        int saved_scope = scope_;
+        scope_ = s + 1;
+        AddNode(child, outer, false, outer_attnos, child_attnos);
+        bool progress = true;
+        while (progress) {
+            progress = false;
+            for (size_t i = 1; i < sub.from.size(); i++) {
+                const FromItem &item = sub.from[i];
+                if (node_of_.count(item.rel)) continue;
+                Refusal why;
+                if (item.join == FromItem::Join::kLeft) {
+                    if (TryLeftEdge(item, &why)) progress = true;
+                    else if (!why.message.empty()) return why;
+                } else if (TryInnerEdge(item.rel, pool, &used)) {
+                    progress = true;
+                }
+            }
+        }
+        for (size_t i = 1; i < sub.from.size(); i++)
+            if (!node_of_.count(sub.from[i].rel))
+                return Refuse("joining " + shape_.relations[sub.from[i].rel].name + " in a subquery would repeat rows",
+                              "Inside a subquery of a TVIEW, other relations must be joined to the child table on one "
+                              "of their unique keys.",
+                              "Join each table on its primary key or a unique key.", sub.location);
+        for (size_t i = 0; i < sub.where.size(); i++)
+            if (!used.count(i)) AddPredicate(sub.where[i], -1);
+        std::vector<int> nested;
+        CollectSubqueries(sub.target, &nested);
+        for (int n : nested)
+            if (auto r = BuildScope(n)) return r;
+        scope_ = saved_scope;
+        return std::nullopt;
+    }
+
     int AddNode(int rel, int parent, bool left, std::vector<int> parent_attnos, std::vector<int> key_attnos) {
         PlanNode n;
         n.rel = rel;
@@ -245,6 +361,7 @@ private:
         n.left_join = left;
         n.parent_attnos = std::move(parent_attnos);
         n.key_attnos = std::move(key_attnos);
+        n.scope = scope_;
         int id = static_cast<int>(plan_.nodes.size());
         plan_.nodes.push_back(std::move(n));
         if (parent >= 0) plan_.nodes[parent].children.push_back(id);
@@ -312,7 +429,7 @@ private:
             // tree; one reading a relation not reached yet is retried in a later pass.
             for (size_t i = 0; i < item.conditions.size(); i++) {
                 if (used.count(i)) continue;
-                for (int r : RelsOf(item.conditions[i]))
+                for (int r : RelsOf(shape_, item.conditions[i]))
                     if (r != item.rel && !node_of_.count(r)) return false;
             }
             int node = AddNode(item.rel, parent, true, parent_attnos, key);
@@ -324,7 +441,7 @@ private:
             // The ON clause ties the relation to nothing joined so far: maybe to something later.
             bool reads_later = false;
             for (const Expr &c : item.conditions)
-                for (int r : RelsOf(c))
+                for (int r : RelsOf(shape_, c))
                     if (r != item.rel && !node_of_.count(r)) reads_later = true;
             if (!reads_later) {
                 *why = Refuse("LEFT JOIN of " + rel.name + " is not on a unique key",
@@ -342,13 +459,14 @@ private:
         p.handle = e.handle;
         p.inputs = InputsOf(e);
         p.edge_of = edge_of;
+        p.scope = scope_;
         plan_.predicates.push_back(std::move(p));
         return static_cast<int>(plan_.predicates.size() - 1);
     }
 
     std::vector<Input> InputsOf(const Expr &e) {
         std::vector<std::pair<int, int>> cols;
-        CollectColumns(e, &cols);
+        CollectColumns(shape_, e, &cols);
         std::vector<Input> out;
         for (auto &[rel, attno] : cols) {
             Input in{node_of_.at(rel), attno};
@@ -438,6 +556,14 @@ private:
         plan_.root_key = *chosen;
         for (int a : *chosen) plan_.key_columns.push_back(target_of_root_attno[a]);
 
+        // The child rows each subquery of the select list aggregates.
+        for (const TargetColumn &t : shape_.targets) {
+            std::vector<int> subs;
+            CollectSubqueries(t.expr, &subs);
+            for (int s : subs)
+                if (auto r = BuildScope(s)) return *r;
+        }
+
         for (size_t i = 0; i < shape_.targets.size(); i++) {
             const TargetColumn &t = shape_.targets[i];
             Column c;
@@ -462,6 +588,7 @@ private:
 
     const QueryShape &shape_;
     RefreshPlan plan_;
+    int scope_ = 0;  // the scope nodes and predicates are being added to
     std::map<int, int> node_of_;  // relation index -> node
 };
 

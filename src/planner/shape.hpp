@@ -30,6 +30,7 @@ struct Expr {
         kJsonbObject,  // jsonb_build_object(k1, v1, ...) with an explicit argument list
         kJsonbArray,   // jsonb_build_array(v1, ...) with an explicit argument list
         kEquality,     // a = b with an equality operator (join conditions)
+        kSubquery,     // a scalar subquery aggregating child rows: QueryShape::subqueries[sub]
         kOther,        // anything else: functions, operators, CASE, casts, ...
     };
     Kind kind = Kind::kOther;
@@ -41,6 +42,7 @@ struct Expr {
     std::string construct;                 // kOther: what it is, for messages ("function upper")
     std::vector<FunctionRef> functions;    // functions this node itself calls
     std::vector<Expr> args;                // sub-expressions
+    int sub = -1;                          // kSubquery: index into QueryShape::subqueries
     int handle = -1;                       // the front end's id of the underlying node
     int location = -1;                     // character offset in the definition text, -1 unknown
 };
@@ -81,8 +83,22 @@ struct Construct {
     int location = -1;
 };
 
+// A correlated scalar subquery of the select list, such as
+//   (SELECT jsonb_agg(c.body ORDER BY c.pk) FROM tb_comment c WHERE c.fk_post = p.pk_post)
+// Its relations are in QueryShape::relations too; `where` holds the correlation (equalities
+// between a relation of the subquery and one of the enclosing query), the joins of the
+// subquery and its filters.
+struct SubqueryShape {
+    std::vector<FromItem> from;
+    std::vector<Expr> where;
+    Expr target;
+    bool aggregate = false;  // one row whatever the data: an aggregate without GROUP BY
+    int location = -1;
+};
+
 struct QueryShape {
     std::vector<Relation> relations;
+    std::vector<SubqueryShape> subqueries;
     std::vector<FromItem> from;
     std::vector<Expr> where;  // conjuncts: the WHERE clause and inner join conditions
     std::vector<TargetColumn> targets;

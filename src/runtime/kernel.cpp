@@ -34,6 +34,9 @@ extern "C" {
 #include "access/xact.h"
 #include "catalog/pg_type_d.h"
 #include "executor/executor.h"
+#include "nodes/params.h"
+#include "tcop/dest.h"
+#include "tcop/pquery.h"
 #include "nodes/makefuncs.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -87,6 +90,7 @@ struct Run {
     int nwork;
     int capwork;
     Datum jsonb_null;
+    ParamListInfo sublink_results;  // $k = the result of subquery k for the current row
 };
 
 /* ------------------------------------------------------------------------
@@ -106,7 +110,7 @@ void OpenRun(Run *run, CompiledTview *tv) {
         const CompiledNode &node = tv->nodes[i];
         // RowShareLock: we share-lock rows of the sources we copy from.
         run->rels[i] = table_open(node.relid, RowShareLock);
-        run->key_indexes[i] = index_open(node.by_key.index, AccessShareLock);
+        if (OidIsValid(node.by_key.index)) run->key_indexes[i] = index_open(node.by_key.index, AccessShareLock);
         run->slots[i] = table_slot_create(run->rels[i], nullptr);
         run->heap_slots[i] = MakeSingleTupleTableSlot(RelationGetDescr(run->rels[i]), &TTSOpsHeapTuple);
     }
@@ -114,6 +118,9 @@ void OpenRun(Run *run, CompiledTview *tv) {
     run->wide = MakeSingleTupleTableSlot(tv->wide_desc, &TTSOpsVirtual);
     run->econtext = CreateStandaloneExprContext();
     run->econtext->ecxt_scantuple = run->wide;
+    run->sublink_results = makeParamList(tv->nsublinks);
+    run->sublink_results->numParams = tv->nsublinks;
+    run->econtext->ecxt_param_list_info = run->sublink_results;
 
     run->tview = table_open(tv->tview, RowExclusiveLock);
     run->tview_index = index_open(tv->tview_by_key.index, RowExclusiveLock);
@@ -152,7 +159,7 @@ void CloseRun(Run *run) {
     for (int i = 0; i < tv->nnodes; i++) {
         ExecDropSingleTupleTableSlot(run->slots[i]);
         ExecDropSingleTupleTableSlot(run->heap_slots[i]);
-        index_close(run->key_indexes[i], NoLock);
+        if (run->key_indexes[i] != nullptr) index_close(run->key_indexes[i], NoLock);
         if (i > 0) index_close(run->fk_indexes[i], NoLock);
         table_close(run->rels[i], NoLock);
     }
@@ -194,6 +201,60 @@ bool EvalTrue(Run *run, ExprState *state) {
     bool isnull;
     Datum result = ExecEvalExprSwitchContext(state, run->econtext, &isnull);
     return !isnull && DatumGetBool(result);
+}
+
+/* ------------------------------------------------------------------------
+ * Subqueries of the select list: executed for the row in the wide slot.
+ * ------------------------------------------------------------------------ */
+
+// Runs subquery k with the current row's values as parameters, reading the latest committed
+// child rows (plus our own): the caller holds the TVIEW row's lock, so any transaction that
+// changed a child row of it before us has committed, and any later one will recompute after us.
+void RunSublink(Run *run, int k) {
+    const CompiledSublink &s = run->tv->sublinks[k];
+    ParamListInfo params = makeParamList(s.nparams);
+    params->numParams = s.nparams;
+    for (int i = 0; i < s.nparams; i++) {
+        int attno = s.param_wide_attno[i];
+        params->params[i].value = run->wide->tts_values[attno - 1];
+        params->params[i].isnull = run->wide->tts_isnull[attno - 1];
+        params->params[i].pflags = PARAM_FLAG_CONST;
+        params->params[i].ptype = s.param_types[i];
+    }
+    Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
+    PushActiveSnapshot(snapshot);
+    QueryDesc *query = CreateQueryDesc(s.plan, "pg_tviews subquery", snapshot, InvalidSnapshot, None_Receiver, params,
+                                       nullptr, 0);
+    ExecutorStart(query, 0);
+    TupleTableSlot *slot = ExecProcNode(query->planstate);
+    bool isnull = true;
+    Datum value = 0;
+    if (!TupIsNull(slot)) {
+        value = slot_getattr(slot, 1, &isnull);
+        if (!isnull) value = datumCopy(value, s.result_typbyval, s.result_typlen);
+        if (!TupIsNull(ExecProcNode(query->planstate)))
+            ereport(ERROR, (errcode(ERRCODE_CARDINALITY_VIOLATION),
+                            errmsg("more than one row returned by a subquery used as an expression")));
+    }
+    ExecutorFinish(query);
+    ExecutorEnd(query);
+    FreeQueryDesc(query);
+    PopActiveSnapshot();
+    UnregisterSnapshot(snapshot);
+    ParamExternData &result = run->sublink_results->params[k];
+    result.value = value;
+    result.isnull = isnull;
+    result.pflags = PARAM_FLAG_CONST;
+    result.ptype = s.result_type;
+}
+
+void RunSublinks(Run *run, const Bitmapset *which) {
+    int k = -1;
+    while ((k = bms_next_member(which, k)) >= 0) RunSublink(run, k);
+}
+
+void RunAllSublinks(Run *run) {
+    for (int k = 0; k < run->tv->nsublinks; k++) RunSublink(run, k);
 }
 
 /* ------------------------------------------------------------------------
@@ -360,6 +421,46 @@ void ClassifyUpdate(Run *run, int node, Tuplestorestate *oldtab, Tuplestorestate
     ExecDropSingleTupleTableSlot(after);
 }
 
+// A change of a row aggregated by a subquery (or of a row joined to it inside the subquery)
+// patches the subquery's leaves in the TVIEW rows of its old and new parents.
+void ClassifyChild(Run *run, int node, ChangeKind kind, Tuplestorestate *oldtab, Tuplestorestate *newtab) {
+    const CompiledNode &n = run->tv->nodes[node];
+    auto whole = [node] {
+        auto *patch = static_cast<Patch *>(palloc0(sizeof(Patch)));
+        patch->node = node;
+        patch->changed = bms_make_singleton(0);  // inserted or deleted: every leaf reading it
+        return patch;
+    };
+    TupleTableSlot *before = TransitionSlot(run, node);
+    TupleTableSlot *after = TransitionSlot(run, node);
+    if (kind == ChangeKind::kInsert || kind == ChangeKind::kDelete) {
+        Tuplestorestate *rows = kind == ChangeKind::kInsert ? newtab : oldtab;
+        Visibility visibility = kind == ChangeKind::kInsert ? Visibility::kDirtyWait : Visibility::kLatest;
+        tuplestore_rescan(rows);
+        while (tuplestore_gettupleslot(rows, true, false, after))
+            CollectDependents(run, node, after, visibility, false, whole());
+    } else {
+        tuplestore_rescan(oldtab);
+        tuplestore_rescan(newtab);
+        while (tuplestore_gettupleslot(oldtab, true, false, before)) {
+            if (!tuplestore_gettupleslot(newtab, true, false, after))
+                elog(ERROR, "pg_tviews: transition tables of an update differ in length");
+            bool whole_row;
+            Bitmapset *changed = ChangedAttnos(before, after, n.used, &whole_row);
+            if (changed == nullptr) continue;
+            auto *patch = static_cast<Patch *>(palloc0(sizeof(Patch)));
+            patch->node = node;
+            patch->changed = changed;
+            bool moved = false;
+            for (int i = 0; i < n.nkeys; i++) moved |= bms_is_member(n.key_attnos[i], changed);
+            if (moved) CollectDependents(run, node, before, Visibility::kLatest, false, patch);
+            CollectDependents(run, node, after, Visibility::kLatest, false, patch);
+        }
+    }
+    ExecDropSingleTupleTableSlot(before);
+    ExecDropSingleTupleTableSlot(after);
+}
+
 int CompareKeys(const Run *run, const Datum *a, const Datum *b) {
     const CompiledTview *tv = run->tv;
     for (int i = 0; i < tv->nkey; i++) {
@@ -408,6 +509,7 @@ void ComputeRow(Run *run, Work *w) {
     run->present[0] = true;
     for (int i = 1; i < tv->nnodes; i++) {
         const CompiledNode &n = tv->nodes[i];
+        if (n.child_scope) continue;  // aggregated by a subquery, not joined
         Datum values[INDEX_MAX_KEYS];
         bool found = run->present[n.parent] && KeyValues(run->slots[n.parent], n.parent_attnos, n.nkeys, values) &&
                      FindAndLock(run->rels[i], run->key_indexes[i], &n.by_key, values, LockTupleShare, false,
@@ -424,6 +526,7 @@ void ComputeRow(Run *run, Work *w) {
         if (!EvalTrue(run, tv->filters[f])) return;
 
     TupleDesc desc = RelationGetDescr(run->tview);
+    RunAllSublinks(run);
     w->values = static_cast<Datum *>(palloc(sizeof(Datum) * tv->ncolumns));
     w->nulls = static_cast<bool *>(palloc(sizeof(bool) * tv->ncolumns));
     for (int c = 0; c < tv->ncolumns; c++) {
@@ -452,6 +555,7 @@ void FetchLatestChain(Run *run, const Datum *key) {
     run->present[0] = true;
     for (int i = 1; i < tv->nnodes; i++) {
         const CompiledNode &n = tv->nodes[i];
+        if (n.child_scope) continue;
         Datum values[INDEX_MAX_KEYS];
         if (!run->present[n.parent] || !KeyValues(run->slots[n.parent], n.parent_attnos, n.nkeys, values)) continue;
         if (ScanIndex(run->rels[i], run->key_indexes[i], &n.by_key, values, Visibility::kLatest, run->slots[i], first,
@@ -535,7 +639,7 @@ bool LeafAffected(const CompiledLeaf &leaf, List *patches) {
         auto *p = static_cast<Patch *>(lfirst(lc));
         if (leaf.value == nullptr || !bms_is_member(p->node, leaf.input_nodes)) continue;
         Bitmapset *reads = leaf.input_attnos[p->node];
-        if (bms_is_member(0, reads) || bms_overlap(reads, p->changed)) return true;
+        if (bms_is_member(0, reads) || bms_is_member(0, p->changed) || bms_overlap(reads, p->changed)) return true;
     }
     return false;
 }
@@ -554,8 +658,11 @@ void ApplyPatches(Run *run, Work *w) {
         while ((node = bms_next_member(tv->leaves[l].input_nodes, node)) >= 0) {
             bool patched = false;
             ListCell *lc;
-            foreach (lc, w->patches) patched |= static_cast<Patch *>(lfirst(lc))->node == node;
-            if (!patched) need_chain = true;
+            foreach (lc, w->patches) {
+                auto *p = static_cast<Patch *>(lfirst(lc));
+                patched |= p->node == node && p->tuple != nullptr;
+            }
+            if (!patched || tv->nodes[node].child_scope) need_chain = true;
         }
     }
     if (!any) return;
@@ -566,6 +673,7 @@ void ApplyPatches(Run *run, Work *w) {
         ListCell *lc;
         foreach (lc, w->patches) {
             auto *p = static_cast<Patch *>(lfirst(lc));
+            if (p->tuple == nullptr) continue;
             ExecStoreHeapTuple(p->tuple, run->heap_slots[p->node], false);
             FillWide(run, p->node, run->heap_slots[p->node]);
         }
@@ -580,6 +688,7 @@ void ApplyPatches(Run *run, Work *w) {
         if (!affected[l]) continue;
         const CompiledLeaf &leaf = tv->leaves[l];
         Form_pg_attribute att = TupleDescAttr(desc, leaf.column);
+        RunSublinks(run, leaf.sublinks);
         bool isnull;
         Datum value = ExecEvalExprSwitchContext(leaf.value, run->econtext, &isnull);
         if (leaf.path == 0) {
@@ -617,6 +726,10 @@ void RunKernel(CompiledTview *tv, Oid source, ChangeKind kind, Tuplestorestate *
     OpenRun(&run, tv);
     for (int node = 0; node < tv->nnodes; node++) {
         if (tv->nodes[node].relid != source) continue;
+        if (tv->nodes[node].child_scope) {
+            ClassifyChild(&run, node, kind, oldtab, newtab);
+            continue;
+        }
         switch (kind) {
             case ChangeKind::kInsert: ClassifyInsertOrDelete(&run, node, newtab, true); break;
             case ChangeKind::kDelete: ClassifyInsertOrDelete(&run, node, oldtab, false); break;

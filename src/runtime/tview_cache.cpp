@@ -23,6 +23,8 @@ extern "C" {
 #include "catalog/pg_type_d.h"
 #include "executor/executor.h"
 #include "nodes/makefuncs.h"
+#include "optimizer/optimizer.h"
+#include "tcop/tcopprot.h"
 #include "nodes/nodeFuncs.h"
 #include "utils/acl.h"
 #include "utils/array.h"
@@ -184,7 +186,22 @@ struct RemapContext {
     const int *node_of_rel;
     const int *wide_offset;  // per node
     const Oid *relid;        // per node
+    List *sublinks;          // SubLinks met so far (one parameter each)
+    Bitmapset *used;         // the ones the expression being compiled evaluates
 };
+
+// The position of a node equal to `node` in `list`, appending it if there is none (the same
+// subquery compiled in a column and in one of its leaves is planned and run once).
+int PositionOrAppend(List **list, Node *node) {
+    int i = 0;
+    ListCell *lc;
+    foreach (lc, *list) {
+        if (equal(lfirst(lc), node)) return i;
+        i++;
+    }
+    *list = lappend(*list, node);
+    return i;
+}
 
 Node *RemapMutator(Node *node, void *context) {
     if (node == nullptr) return nullptr;
@@ -215,10 +232,24 @@ Node *RemapMutator(Node *node, void *context) {
         }
         Var *copy = static_cast<Var *>(copyObject(var));
         copy->varno = 1;
+        if (var->varlevelsup != 0) elog(ERROR, "pg_tviews: unexpected outer reference");
         copy->varattno = static_cast<AttrNumber>(ctx->wide_offset[n] + var->varattno);
         copy->varnosyn = 0;
         copy->varattnosyn = 0;
         return reinterpret_cast<Node *>(copy);
+    }
+    if (IsA(node, SubLink)) {
+        // Evaluated beforehand by the kernel; the expression reads its result as a parameter.
+        int index = PositionOrAppend(&ctx->sublinks, node);
+        ctx->used = bms_add_member(ctx->used, index);
+        Param *param = makeNode(Param);
+        param->paramkind = PARAM_EXTERN;
+        param->paramid = index + 1;
+        param->paramtype = exprType(node);
+        param->paramtypmod = exprTypmod(node);
+        param->paramcollid = exprCollation(node);
+        param->location = -1;
+        return reinterpret_cast<Node *>(param);
     }
     return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(RemapMutator), context);
 }
@@ -227,6 +258,9 @@ Node *RemapMutator(Node *node, void *context) {
 // which converts exactly as jsonb_build_object does for its values.
 ExprState *CompileExpr(Node *expr, RemapContext *ctx, bool as_jsonb, MemoryContext cxt) {
     MemoryContext old = MemoryContextSwitchTo(cxt);
+    ctx->used = nullptr;
+    // A deep copy first: the mutator copies Consts shallowly, and `expr` does not outlive the
+    // statement that compiled it.
     Node *remapped = RemapMutator(static_cast<Node *>(copyObject(expr)), ctx);
     if (as_jsonb && exprType(remapped) != JSONBOID)
         remapped = reinterpret_cast<Node *>(makeFuncExpr(F_TO_JSONB, JSONBOID, list_make1(remapped), InvalidOid,
@@ -234,6 +268,79 @@ ExprState *CompileExpr(Node *expr, RemapContext *ctx, bool as_jsonb, MemoryConte
     ExprState *state = ExecInitExpr(reinterpret_cast<::Expr *>(remapped), nullptr);
     MemoryContextSwitchTo(old);
     return state;
+}
+
+// Outer references of a subquery (Vars pointing out of it, to the flattened TVIEW level) become
+// parameters $1, $2, ...
+struct OuterContext {
+    List *vars;  // distinct outer Vars, in parameter order
+    int depth;
+};
+
+Node *OuterVarMutator(Node *node, void *context) {
+    if (node == nullptr) return nullptr;
+    auto *ctx = static_cast<OuterContext *>(context);
+    if (IsA(node, Var) && static_cast<int>(castNode(Var, node)->varlevelsup) == ctx->depth + 1) {
+        Var *var = castNode(Var, node);
+        if (var->varattno <= 0)
+            ereport(ERROR, (errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+                            errmsg("whole-row references in a subquery of a TVIEW are not supported"),
+                            errhint("Name the columns.")));
+        int index = 0;
+        bool found = false;
+        ListCell *lc;
+        foreach (lc, ctx->vars) {
+            Var *known = static_cast<Var *>(lfirst(lc));
+            if (known->varno == var->varno && known->varattno == var->varattno) {
+                found = true;
+                break;
+            }
+            index++;
+        }
+        if (!found) ctx->vars = lappend(ctx->vars, var);
+        Param *param = makeNode(Param);
+        param->paramkind = PARAM_EXTERN;
+        param->paramid = index + 1;
+        param->paramtype = var->vartype;
+        param->paramtypmod = var->vartypmod;
+        param->paramcollid = var->varcollid;
+        param->location = -1;
+        return reinterpret_cast<Node *>(param);
+    }
+    if (IsA(node, Query)) {
+        ctx->depth++;
+        Node *result = reinterpret_cast<Node *>(
+            query_tree_mutator(castNode(Query, node), reinterpret_cast<Node *(*)()>(OuterVarMutator), context, 0));
+        ctx->depth--;
+        return result;
+    }
+    return expression_tree_mutator(node, reinterpret_cast<Node *(*)()>(OuterVarMutator), context);
+}
+
+// Plans a subquery of the select list once, with its outer references as parameters.
+void PlanSublink(SubLink *sublink, const RemapContext *remap, MemoryContext cxt, CompiledSublink *out) {
+    MemoryContext old = MemoryContextSwitchTo(cxt);
+    OuterContext outer{NIL, 0};
+    Query *query = castNode(Query, copyObject(sublink->subselect));
+    query = reinterpret_cast<Query *>(
+        query_tree_mutator(query, reinterpret_cast<Node *(*)()>(OuterVarMutator), &outer, 0));
+    query->canSetTag = true;
+    out->plan = pg_plan_query(query, nullptr, 0, nullptr);
+    out->nparams = list_length(outer.vars);
+    out->param_wide_attno = static_cast<int *>(palloc(sizeof(int) * (out->nparams + 1)));
+    out->param_types = static_cast<Oid *>(palloc(sizeof(Oid) * (out->nparams + 1)));
+    int i = 0;
+    ListCell *lc;
+    foreach (lc, outer.vars) {
+        Var *var = static_cast<Var *>(lfirst(lc));
+        int node = remap->node_of_rel[var->varno - 1];
+        out->param_wide_attno[i] = remap->wide_offset[node] + var->varattno;
+        out->param_types[i] = var->vartype;
+        i++;
+    }
+    out->result_type = exprType(reinterpret_cast<Node *>(sublink));
+    get_typlenbyval(out->result_type, &out->result_typlen, &out->result_typbyval);
+    MemoryContextSwitchTo(old);
 }
 
 Datum MakePath(char **elems, int n, MemoryContext cxt) {
@@ -314,7 +421,7 @@ void Compile(CompiledTview *tv, const catalog::TviewRow *row) {
     std::vector<int> wide_offset(nnodes), natts(nnodes);
     tv->wide_desc = pg::Call(BuildWideDesc, static_cast<const Oid *>(node_relid.data()), nnodes, wide_offset.data(),
                              natts.data(), cxt);
-    RemapContext remap{node_of_rel.data(), wide_offset.data(), node_relid.data()};
+    RemapContext remap{node_of_rel.data(), wide_offset.data(), node_relid.data(), NIL, nullptr};
 
     // Nodes and their edges.
     for (int n = 0; n < nnodes; n++) {
@@ -323,6 +430,7 @@ void Compile(CompiledTview *tv, const catalog::TviewRow *row) {
         cn.relid = node_relid[n];
         cn.parent = pn.parent;
         cn.left_join = pn.left_join;
+        cn.child_scope = pn.scope > 0;
         cn.wide_offset = wide_offset[n];
         cn.natts = natts[n];
         const std::vector<int> &key = n == 0 ? plan.root_key : pn.key_attnos;
@@ -333,8 +441,11 @@ void Compile(CompiledTview *tv, const catalog::TviewRow *row) {
             cn.key_attnos[i] = static_cast<AttrNumber>(key[i]);
             if (n > 0) cn.parent_attnos[i] = static_cast<AttrNumber>(pn.parent_attnos[i]);
         }
-        if (!pg::Call(ResolveIndexKey, cn.relid, static_cast<const AttrNumber *>(cn.key_attnos), cn.nkeys, true, cxt,
-                      &cn.by_key))
+        if (cn.child_scope) {
+            // Child rows are aggregated by the subquery, never fetched by key.
+            cn.by_key.index = InvalidOid;
+        } else if (!pg::Call(ResolveIndexKey, cn.relid, static_cast<const AttrNumber *>(cn.key_attnos), cn.nkeys, true,
+                             cxt, &cn.by_key))
             throw Error(sqlstate::kObjectNotInPrerequisiteState,
                         "TVIEW " + std::string(tv->name) + " lost the unique index of a source it joins",
                         "No valid unique index of " + std::string(pg::Call(QualifiedName, cn.relid)) +
@@ -394,14 +505,22 @@ void Compile(CompiledTview *tv, const catalog::TviewRow *row) {
             cl.path = pg::Call(MakePath, elems.data(), static_cast<int>(elems.size()), cxt);
         }
         cl.value = pg::Call(CompileExpr, def.nodes[pl.handle], &remap, json_path, cxt);
+        cl.sublinks = pg::Call(bms_copy, static_cast<const Bitmapset *>(remap.used));
     }
     std::vector<int> filters;
     for (size_t p = 0; p < plan.predicates.size(); p++)
-        if (plan.predicates[p].edge_of < 0) filters.push_back(static_cast<int>(p));
+        if (plan.predicates[p].edge_of < 0 && plan.predicates[p].scope == 0) filters.push_back(static_cast<int>(p));
     tv->nfilters = static_cast<int>(filters.size());
     tv->filters = AllocArray<ExprState *>(cxt, tv->nfilters);
     for (int i = 0; i < tv->nfilters; i++)
         tv->filters[i] = pg::Call(CompileExpr, def.nodes[plan.predicates[filters[i]].handle], &remap, false, cxt);
+
+    // The subqueries met while compiling, planned once with their outer references as parameters.
+    tv->nsublinks = list_length(remap.sublinks);
+    tv->sublinks = AllocArray<CompiledSublink>(cxt, tv->nsublinks);
+    for (int i = 0; i < tv->nsublinks; i++)
+        pg::Call(PlanSublink, static_cast<SubLink *>(list_nth(remap.sublinks, i)),
+                 static_cast<const RemapContext *>(&remap), cxt, &tv->sublinks[i]);
 
     // The TVIEW's own key.
     tv->nkey = static_cast<int>(plan.key_columns.size());

@@ -16,6 +16,7 @@ extern "C" {
 #include "fmgr.h"
 #include "nodes/bitmapset.h"
 #include "nodes/execnodes.h"
+#include "nodes/plannodes.h"
 #include "utils/palloc.h"
 }
 
@@ -42,6 +43,7 @@ struct CompiledNode {
     int nedge_filters;
     ExprState **edge_filters;
     bool conditional;         // an edge filter here or above: joined rows may still be absent
+    bool child_scope;         // a row aggregated by a subquery of the select list, not joined
     int wide_offset;          // wide attribute of this relation's attno 1, minus 1
     int natts;
     Bitmapset *used;          // attnos the TVIEW reads (0 = whole row)
@@ -50,12 +52,25 @@ struct CompiledNode {
     int *children;
 };
 
+// A scalar subquery of the select list, planned once per backend with its references to the
+// enclosing row as parameters, executed for one TVIEW row at a time.
+struct CompiledSublink {
+    PlannedStmt *plan;
+    int nparams;
+    int *param_wide_attno;    // [param] -> wide attribute (1-based) holding its value
+    Oid *param_types;
+    Oid result_type;
+    int16 result_typlen;
+    bool result_typbyval;
+};
+
 struct CompiledLeaf {
     int column;               // TVIEW column (0-based)
     Datum path;               // text[] for jsonb_set; 0 for a whole column
     ExprState *value;         // to_jsonb(leaf) for JSON paths, the column expression otherwise
     Bitmapset *input_nodes;   // nodes it reads
     Bitmapset **input_attnos; // [node] attnos it reads (0 = whole row)
+    Bitmapset *sublinks;      // subqueries it evaluates (their results are parameters)
 };
 
 struct CompiledTview {
@@ -79,6 +94,8 @@ struct CompiledTview {
     CompiledLeaf *leaves;
     int nfilters;
     ExprState **filters;      // WHERE predicates
+    int nsublinks;
+    CompiledSublink *sublinks;
 
     int nkey;
     int *key_columns;         // TVIEW columns (0-based) of the root key
