@@ -20,7 +20,7 @@
 #                         (default 10), split into BENCH_ROUNDS interleaved slices
 #   BENCH_ROUNDS          slices (default: 5, or BENCH_SECONDS if smaller)
 #   BENCH_WARMUP          warm-up seconds per configuration, workload and client count
-#                         (default 2; 1 when BENCH_SECONDS < 5; 0 disables)
+#                         (default 1; 0 disables)
 #   BENCH_CLIENTS         client counts (default "1 4")
 #   BENCH_WORKLOADS       subset of "w1 w2 w3 w4 w5" (default all)
 #   BENCH_CONFIGS         subset of "plain tviews triggers matview" (default all)
@@ -37,9 +37,7 @@ BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 [[ "$BUILD_DIR" = /* ]] || BUILD_DIR="$ROOT/$BUILD_DIR"
 
 BENCH_SECONDS=${BENCH_SECONDS:-10}
-if [[ -z "${BENCH_WARMUP:-}" ]]; then
-  if [[ "$BENCH_SECONDS" =~ ^[0-9]+$ && "$BENCH_SECONDS" -lt 5 ]]; then BENCH_WARMUP=1; else BENCH_WARMUP=2; fi
-fi
+BENCH_WARMUP=${BENCH_WARMUP:-1}
 BENCH_ROUNDS=${BENCH_ROUNDS:-}
 BENCH_CLIENTS=${BENCH_CLIENTS:-"1 4"}
 BENCH_WORKLOADS=${BENCH_WORKLOADS:-"w1 w2 w3 w4 w5"}
@@ -460,7 +458,7 @@ time_refreshes() { # KEY DB SQL: BENCH_REFRESH_REPEAT timed runs of SQL, each af
     times+=("$ms")
   done
   REFRESH_MED[$key]=$(printf '%s\n' "${times[@]}" | median)
-  REFRESH_ALL[$key]=$(printf '%s ' "${times[@]}")
+  REFRESH_ALL[$key]=${times[*]}
 }
 if [[ $WANT_MATVIEW -eq 1 && "${CFG_OK[matview]}" == 1 ]]; then
   log "timing REFRESH MATERIALIZED VIEW (x$BENCH_REFRESH_REPEAT) and ... CONCURRENTLY (x$BENCH_REFRESH_REPEAT)"
@@ -479,7 +477,7 @@ fi
 PG_VERSION=$(val postgres 'SELECT version()')
 BUILD_INFO=n/a
 [[ "${CFG_OK[tviews]:-0}" == 1 ]] && BUILD_INFO=$(val tviews 'SELECT tviews.build_info()' 2>/dev/null || echo n/a)
-SETTINGS=$(val postgres "SELECT string_agg(name || ' = ' || setting || coalesce(' ' || unit, ''), E'\n' ORDER BY name)
+SETTINGS=$(val postgres "SELECT string_agg(name || ' = ' || current_setting(name), E'\n' ORDER BY name)
   FROM pg_settings WHERE name IN ('shared_buffers', 'effective_cache_size', 'work_mem',
     'maintenance_work_mem', 'max_wal_size', 'min_wal_size', 'checkpoint_timeout', 'fsync',
     'synchronous_commit', 'full_page_writes', 'wal_level', 'wal_compression', 'autovacuum',
