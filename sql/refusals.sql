@@ -170,11 +170,14 @@ CREATE SERVER refusals_srv FOREIGN DATA WRAPPER refusals_fdw;
 CREATE FOREIGN TABLE ft (id int NOT NULL, name text) SERVER refusals_srv;
 SELECT * FROM caught($$CREATE TABLE tv USING tview_am AS SELECT id, name FROM ft$$);
 SELECT to_regclass('tv');
+-- (accepted: TVIEWs built on TVIEWs, as root or as joined relation; see shape_cascades)
 CREATE TABLE tv_base USING tview_am AS SELECT id, name FROM r;
 SELECT * FROM caught($$CREATE TABLE tv USING tview_am AS SELECT id, name FROM tv_base$$);
-SELECT to_regclass('tv');
+SELECT oracle('tv', 'SELECT id, name FROM tv_base');
+DROP TABLE tv;
 SELECT * FROM caught($$CREATE TABLE tv USING tview_am AS SELECT r.id, b.name FROM r JOIN tv_base b ON b.id = r.fk$$);
-SELECT to_regclass('tv');
+SELECT oracle('tv', 'SELECT r.id, b.name FROM r JOIN tv_base b ON b.id = r.fk');
+DROP TABLE tv;
 SELECT * FROM caught($$CREATE TABLE tv USING tview_am AS SELECT oid, relname FROM pg_class$$);
 SELECT to_regclass('tv');
 -- A temporary table as source. CREATE VIEW over a temporary table makes the view temporary;

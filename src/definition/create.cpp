@@ -293,7 +293,9 @@ void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_ta
     for (int column : plan.key_columns)
         key_columns += (key_columns.empty() ? "" : ", ") +
                        QuotedColumn(tview, column + 1);
-    std::string key_index = "CREATE UNIQUE INDEX ON " + tview_name + " (" + key_columns + ")";
+    // The key: NOT NULL and unique, as in the root table, so that other TVIEWs can join this one
+    // on it or use it as their root.
+    std::string key_index = "ALTER TABLE " + tview_name + " ADD PRIMARY KEY (" + key_columns + ")";
     pg::Call(RunDdl, key_index.c_str());
 
     EnsureLookupIndexes(def, plan);

@@ -190,10 +190,6 @@ public:
                 return Refuse(rel.kind_name + " " + rel.name + " cannot be a source of a TVIEW",
                               "TVIEW sources must be tables or views over tables.",
                               "Read the tables it is built from instead.", rel.location);
-            if (rel.kind == Relation::Kind::kTview)
-                return Refuse("TVIEW " + rel.name + " cannot be a source of another TVIEW yet",
-                              "TVIEWs built on TVIEWs (cascades) are not supported by this version.",
-                              "Define the TVIEW over the tables " + rel.name + " reads.", rel.location);
         }
         for (const TargetColumn &t : shape_.targets)
             if (auto r = CheckFunctions(shape_, t.expr)) return *r;
@@ -288,10 +284,6 @@ private:
                 return Refuse(rel.kind_name + " " + rel.name + " cannot be a source of a TVIEW",
                               "TVIEW sources must be tables or views over tables.",
                               "Read the tables it is built from instead.", rel.location);
-            if (rel.kind == Relation::Kind::kTview)
-                return Refuse("TVIEW " + rel.name + " cannot be a source of another TVIEW yet",
-                              "TVIEWs built on TVIEWs (cascades) are not supported by this version.",
-                              "Define the TVIEW over the tables " + rel.name + " reads.", rel.location);
         }
         const int child = sub.from[0].rel;
         const std::string child_name = shape_.relations[child].name;

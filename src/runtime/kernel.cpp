@@ -24,6 +24,7 @@
 #include "runtime/kernel.hpp"
 
 #include "am/tview_am.hpp"
+#include "runtime/maintain.hpp"
 #include "runtime/row_access.hpp"
 
 extern "C" {
@@ -44,6 +45,7 @@ extern "C" {
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "miscadmin.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
 }
@@ -91,6 +93,11 @@ struct Run {
     int capwork;
     Datum jsonb_null;
     ParamListInfo sublink_results;  // $k = the result of subquery k for the current row
+    // Changes written to this TVIEW, for the TVIEWs that read it (nullptr when none does).
+    Tuplestorestate *inserted;
+    Tuplestorestate *deleted;
+    Tuplestorestate *updated_old;
+    Tuplestorestate *updated_new;
 };
 
 /* ------------------------------------------------------------------------
@@ -120,6 +127,10 @@ void OpenRun(Run *run, CompiledTview *tv) {
     run->econtext->ecxt_scantuple = run->wide;
     run->sublink_results = makeParamList(tv->nsublinks);
     run->sublink_results->numParams = tv->nsublinks;
+    for (int k = 0; k < tv->nsublinks; k++) {  // not computed yet: NULL of the right type
+        run->sublink_results->params[k].isnull = true;
+        run->sublink_results->params[k].ptype = tv->sublinks[k].result_type;
+    }
     run->econtext->ecxt_param_list_info = run->sublink_results;
 
     run->tview = table_open(tv->tview, RowExclusiveLock);
@@ -141,11 +152,20 @@ void OpenRun(Run *run, CompiledTview *tv) {
     ExecOpenIndices(run->rri, false);
     EvalPlanQualInit(&run->epq, estate, nullptr, NIL, -1);
     run->estate = estate;
+    if (tv->ndependents > 0) {
+        run->inserted = tuplestore_begin_heap(false, false, work_mem);
+        run->deleted = tuplestore_begin_heap(false, false, work_mem);
+        run->updated_old = tuplestore_begin_heap(false, false, work_mem);
+        run->updated_new = tuplestore_begin_heap(false, false, work_mem);
+    }
     run->jsonb_null = DirectFunctionCall1(jsonb_in, CStringGetDatum("null"));
 }
 
 void CloseRun(Run *run) {
     CompiledTview *tv = run->tv;
+    Tuplestorestate *stores[] = {run->inserted, run->deleted, run->updated_old, run->updated_new};
+    for (Tuplestorestate *store : stores)
+        if (store != nullptr) tuplestore_end(store);
     EvalPlanQualEnd(&run->epq);
     ExecCloseIndices(run->rri);
     ExecResetTupleTable(run->estate->es_tupleTable, false);
@@ -611,16 +631,20 @@ void WriteInsert(Run *run, const Datum *values, const bool *nulls) {
     am::BeginEngineWrite();
     ExecSimpleRelationInsert(run->rri, run->estate, run->tview_new);
     am::EndEngineWrite();
+    if (run->inserted != nullptr) tuplestore_puttupleslot(run->inserted, run->tview_new);
 }
 
 void WriteUpdate(Run *run, const Datum *values, const bool *nulls) {
     StoreNew(run, values, nulls);
+    if (run->updated_old != nullptr) tuplestore_puttupleslot(run->updated_old, run->tview_old);
     am::BeginEngineWrite();
     ExecSimpleRelationUpdate(run->rri, run->estate, &run->epq, run->tview_old, run->tview_new);
     am::EndEngineWrite();
+    if (run->updated_new != nullptr) tuplestore_puttupleslot(run->updated_new, run->tview_new);
 }
 
 void WriteDelete(Run *run) {
+    if (run->deleted != nullptr) tuplestore_puttupleslot(run->deleted, run->tview_old);
     am::BeginEngineWrite();
     ExecSimpleRelationDelete(run->rri, run->estate, &run->epq, run->tview_old);
     am::EndEngineWrite();
@@ -714,6 +738,25 @@ void Apply(Run *run) {
     }
 }
 
+// Hands the changes just written to this TVIEW to the kernels of the TVIEWs that read it, as if
+// they came from a source's transition tables (each runs as its own owner, with its settings).
+void Cascade(Run *run) {
+    CompiledTview *tv = run->tv;
+    for (int i = 0; i < tv->ndependents; i++) {
+        CompiledTview *dependent = GetCompiledTview(tv->dependents[i]);
+        if (dependent == nullptr || !dependent->populated) continue;
+        OwnerContext owner;
+        EnterOwnerContext(dependent->owner, dependent->settings, &owner);
+        if (tuplestore_tuple_count(run->deleted) > 0)
+            RunKernel(dependent, tv->tview, ChangeKind::kDelete, run->deleted, nullptr);
+        if (tuplestore_tuple_count(run->updated_old) > 0)
+            RunKernel(dependent, tv->tview, ChangeKind::kUpdate, run->updated_old, run->updated_new);
+        if (tuplestore_tuple_count(run->inserted) > 0)
+            RunKernel(dependent, tv->tview, ChangeKind::kInsert, nullptr, run->inserted);
+        LeaveOwnerContext(&owner);
+    }
+}
+
 }  // namespace
 
 void RunKernel(CompiledTview *tv, Oid source, ChangeKind kind, Tuplestorestate *oldtab, Tuplestorestate *newtab) {
@@ -741,6 +784,7 @@ void RunKernel(CompiledTview *tv, Oid source, ChangeKind kind, Tuplestorestate *
     for (int i = 0; i < run.nwork; i++)
         if (run.work[i]->recompute) ComputeRow(&run, run.work[i]);
     Apply(&run);
+    if (tv->ndependents > 0) Cascade(&run);
     CloseRun(&run);
     MemoryContextSwitchTo(old);
     MemoryContextDelete(cxt);

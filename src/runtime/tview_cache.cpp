@@ -28,6 +28,7 @@ extern "C" {
 #include "nodes/nodeFuncs.h"
 #include "utils/acl.h"
 #include "utils/array.h"
+#include "commands/trigger.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/hsearch.h"
@@ -375,6 +376,32 @@ TupleDesc BuildWideDesc(const Oid *relids, int n, int *wide_offset, int *natts, 
 
 void *Alloc(MemoryContext cxt, Size size) { return MemoryContextAllocZero(cxt, size); }
 
+// The TVIEWs maintained from `tview` (a cascade): the ones whose pg_tviews triggers are on it.
+List *DependentTviews(Oid tview) {
+    Relation rel = table_open(tview, AccessShareLock);
+    List *out = NIL;
+    TriggerDesc *triggers = rel->trigdesc;
+    for (int i = 0; triggers != nullptr && i < triggers->numtriggers; i++) {
+        Trigger *t = &triggers->triggers[i];
+        if (t->tgnargs != 1 || !t->tgisinternal) continue;
+        char *name = get_func_name(t->tgfoid);
+        Oid nsp = get_func_namespace(t->tgfoid);
+        char *nspname = get_namespace_name(nsp);
+        if (name == nullptr || nspname == nullptr || strcmp(name, "maintain") != 0 || strcmp(nspname, "tviews") != 0)
+            continue;
+        out = list_append_unique_oid(out, static_cast<Oid>(strtoul(t->tgargs[0], nullptr, 10)));
+    }
+    table_close(rel, AccessShareLock);
+    return out;
+}
+
+Bitmapset *CopyBitmap(const Bitmapset *set, MemoryContext cxt) {
+    MemoryContext old = MemoryContextSwitchTo(cxt);
+    Bitmapset *copy = bms_copy(set);
+    MemoryContextSwitchTo(old);
+    return copy;
+}
+
 Bitmapset *AddMember(Bitmapset *set, int x, MemoryContext cxt) {
     MemoryContext old = MemoryContextSwitchTo(cxt);
     set = bms_add_member(set, x);
@@ -505,7 +532,7 @@ void Compile(CompiledTview *tv, const catalog::TviewRow *row) {
             cl.path = pg::Call(MakePath, elems.data(), static_cast<int>(elems.size()), cxt);
         }
         cl.value = pg::Call(CompileExpr, def.nodes[pl.handle], &remap, json_path, cxt);
-        cl.sublinks = pg::Call(bms_copy, static_cast<const Bitmapset *>(remap.used));
+        cl.sublinks = pg::Call(CopyBitmap, static_cast<const Bitmapset *>(remap.used), cxt);
     }
     std::vector<int> filters;
     for (size_t p = 0; p < plan.predicates.size(); p++)
@@ -545,6 +572,10 @@ void Compile(CompiledTview *tv, const catalog::TviewRow *row) {
     tv->nsources = static_cast<int>(sources.size());
     tv->sources = AllocArray<Oid>(cxt, sources.size());
     for (size_t i = 0; i < sources.size(); i++) tv->sources[i] = sources[i];
+    List *dependents = pg::Call(DependentTviews, tv->tview);
+    tv->ndependents = pg::Call(list_length, static_cast<const List *>(dependents));
+    tv->dependents = AllocArray<Oid>(cxt, tv->ndependents);
+    for (int i = 0; i < tv->ndependents; i++) tv->dependents[i] = pg::Call(list_nth_oid, static_cast<const List *>(dependents), i);
     tv->valid = true;
 }
 

@@ -106,6 +106,9 @@ struct CompiledTview {
 
     int nsources;
     Oid *sources;             // relations whose changes invalidate this entry (tables and views)
+
+    int ndependents;
+    Oid *dependents;          // TVIEWs reading this one: its changes are handed to their kernels
 };
 
 // The compiled TVIEW, built on first use (or after invalidation). nullptr if `tview` is not a
