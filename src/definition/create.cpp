@@ -34,6 +34,7 @@ extern "C" {
 }
 
 #include <algorithm>
+#include <cstring>
 #include <map>
 #include <set>
 #include <string>
@@ -50,6 +51,18 @@ namespace {
 Query *CopyQuery(Query *query) { return static_cast<Query *>(copyObject(query)); }
 
 char *QueryTreeText(Query *query) { return nodeToString(query); }
+
+constexpr int kDefaultFillfactor = 80;
+
+void DefaultFillfactor(IntoClause *into) {
+    ListCell *lc;
+    foreach (lc, into->options) {
+        auto *opt = static_cast<DefElem *>(lfirst(lc));
+        if (opt->defnamespace == nullptr && strcmp(opt->defname, "fillfactor") == 0) return;
+    }
+    into->options = lappend(into->options, makeDefElem(pstrdup("fillfactor"),
+                                                       reinterpret_cast<Node *>(makeInteger(kDefaultFillfactor)), -1));
+}
 
 Oid CreatedRelid(RangeVar *rv) { return RangeVarGetRelid(rv, NoLock, false); }
 
@@ -278,6 +291,10 @@ void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_ta
                             "a TVIEW over temporary table " + Str(pg::Call(get_rel_name, relid)) + " must be temporary",
                             "The temporary table disappears at the end of the session.",
                             "Create it with CREATE TEMPORARY TABLE ... USING tview_am AS SELECT ....");
+
+    // TVIEW rows are updated in place all the time: leave room on each page for HOT updates
+    // (no index maintenance) unless the user chose a fillfactor.
+    pg::Call(DefaultFillfactor, ctas->into);
 
     char *settings = pg::Call(CapturePinnedSettings);
     char *definition = pg::Call(catalog::DeparseQuery, original);

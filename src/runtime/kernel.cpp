@@ -634,27 +634,72 @@ void WriteInsert(Run *run, const Datum *values, const bool *nulls) {
     if (run->inserted != nullptr) tuplestore_puttupleslot(run->inserted, run->tview_new);
 }
 
-void WriteUpdate(Run *run, const Datum *values, const bool *nulls) {
+// Updates the version of the TVIEW row in tview_old, waiting for a concurrent writer of it.
+// Rule 1 without a separate row lock: if that version changed underneath us, returns false
+// and the caller finds the latest version and applies its change to it again.
+bool WriteUpdate(Run *run, const Datum *values, const bool *nulls) {
     StoreNew(run, values, nulls);
-    if (run->updated_old != nullptr) tuplestore_puttupleslot(run->updated_old, run->tview_old);
+    Relation rel = run->tview;
+    if (rel->rd_att->constr != nullptr) ExecConstraints(run->rri, run->tview_new, run->estate);
+    CheckCmdReplicaIdentity(rel, CMD_UPDATE);
+    TM_FailureData tmfd;
+    LockTupleMode lockmode;
+    bool update_indexes;
     am::BeginEngineWrite();
-    ExecSimpleRelationUpdate(run->rri, run->estate, &run->epq, run->tview_old, run->tview_new);
+    TM_Result result = table_tuple_update(rel, &run->tview_old->tts_tid, run->tview_new, run->estate->es_output_cid,
+                                          run->estate->es_snapshot, InvalidSnapshot, true, &tmfd, &lockmode,
+                                          &update_indexes);
     am::EndEngineWrite();
-    if (run->updated_new != nullptr) tuplestore_puttupleslot(run->updated_new, run->tview_new);
+    switch (result) {
+        case TM_Ok: break;
+        case TM_Updated:
+        case TM_Deleted:
+            RetryOrSerializationFailure(rel);
+            return false;
+        case TM_SelfModified:
+            elog(ERROR, "pg_tviews: a row of \"%s\" was changed twice by one command", RelationGetRelationName(rel));
+        default:
+            elog(ERROR, "pg_tviews: unexpected result %d updating a row of \"%s\"", static_cast<int>(result),
+                 RelationGetRelationName(rel));
+    }
+    if (update_indexes && run->rri->ri_NumIndices > 0)
+        ExecInsertIndexTuples(run->rri, run->tview_new, run->estate, true, false, nullptr, NIL);
+    if (run->updated_old != nullptr) {
+        tuplestore_puttupleslot(run->updated_old, run->tview_old);
+        tuplestore_puttupleslot(run->updated_new, run->tview_new);
+    }
+    return true;
 }
 
-void WriteDelete(Run *run) {
+bool WriteDelete(Run *run) {
+    Relation rel = run->tview;
+    CheckCmdReplicaIdentity(rel, CMD_DELETE);
+    TM_FailureData tmfd;
+    am::BeginEngineWrite();
+    TM_Result result = table_tuple_delete(rel, &run->tview_old->tts_tid, run->estate->es_output_cid,
+                                          run->estate->es_snapshot, InvalidSnapshot, true, &tmfd, false);
+    am::EndEngineWrite();
+    switch (result) {
+        case TM_Ok: break;
+        case TM_Updated:
+        case TM_Deleted:
+            RetryOrSerializationFailure(rel);
+            return false;
+        default:
+            elog(ERROR, "pg_tviews: unexpected result %d deleting a row of \"%s\"", static_cast<int>(result),
+                 RelationGetRelationName(rel));
+    }
     if (run->deleted != nullptr) tuplestore_puttupleslot(run->deleted, run->tview_old);
-    am::BeginEngineWrite();
-    ExecSimpleRelationDelete(run->rri, run->estate, &run->epq, run->tview_old);
-    am::EndEngineWrite();
+    return true;
 }
 
-void ApplyRecompute(Run *run, Work *w, bool exists) {
+// False when the TVIEW row changed underneath us (READ COMMITTED): find it again and retry.
+bool ApplyRecompute(Run *run, Work *w, bool exists) {
     if (!w->computed) ComputeRow(run, w);
-    if (exists && !w->present) WriteDelete(run);
-    else if (!exists && w->present) WriteInsert(run, w->values, w->nulls);
-    else if (exists && w->present && !SameAsExisting(run, w->values, w->nulls)) WriteUpdate(run, w->values, w->nulls);
+    if (exists && !w->present) return WriteDelete(run);
+    if (!exists && w->present) WriteInsert(run, w->values, w->nulls);
+    else if (exists && w->present && !SameAsExisting(run, w->values, w->nulls)) return WriteUpdate(run, w->values, w->nulls);
+    return true;
 }
 
 bool LeafAffected(const CompiledLeaf &leaf, List *patches) {
@@ -668,7 +713,7 @@ bool LeafAffected(const CompiledLeaf &leaf, List *patches) {
     return false;
 }
 
-void ApplyPatches(Run *run, Work *w) {
+bool ApplyPatches(Run *run, Work *w) {
     CompiledTview *tv = run->tv;
     TupleDesc desc = RelationGetDescr(run->tview);
     // Which leaves to recompute, and whether they need more than the changed rows themselves.
@@ -689,7 +734,7 @@ void ApplyPatches(Run *run, Work *w) {
             if (!patched || tv->nodes[node].child_scope) need_chain = true;
         }
     }
-    if (!any) return;
+    if (!any) return true;
     if (need_chain) {
         FetchLatestChain(run, w->key);
     } else {
@@ -724,17 +769,22 @@ void ApplyPatches(Run *run, Work *w) {
         }
     }
     ResetExprContext(run->econtext);
-    if (!SameAsExisting(run, values, nulls)) WriteUpdate(run, values, nulls);
+    if (!SameAsExisting(run, values, nulls)) return WriteUpdate(run, values, nulls);
+    return true;
 }
 
 void Apply(Run *run) {
     CompiledTview *tv = run->tv;
     for (int i = 0; i < run->nwork; i++) {
         Work *w = run->work[i];
-        bool exists = FindAndLock(run->tview, run->tview_index, &tv->tview_by_key, w->key, LockTupleExclusive, true,
-                                  run->tview_old);
-        if (w->recompute) ApplyRecompute(run, w, exists);
-        else if (exists) ApplyPatches(run, w);
+        for (;;) {
+            bool exists = FindLatest(run->tview, run->tview_index, &tv->tview_by_key, w->key, run->tview_old);
+            bool done = w->recompute ? ApplyRecompute(run, w, exists) : (!exists || ApplyPatches(run, w));
+            if (done) break;
+            CHECK_FOR_INTERRUPTS();
+            // Aggregates of child rows read at compute time may be older than the row now: redo them.
+            if (tv->nsublinks > 0) w->computed = false;
+        }
     }
 }
 
@@ -781,8 +831,11 @@ void RunKernel(CompiledTview *tv, Oid source, ChangeKind kind, Tuplestorestate *
     }
     SortAndMerge(&run);
     // Rows to recompute read (and share-lock) their sources before any TVIEW row is locked.
-    for (int i = 0; i < run.nwork; i++)
-        if (run.work[i]->recompute) ComputeRow(&run, run.work[i]);
+    // (TVIEWs aggregating child rows compute them in the next step, once the row is found: the
+    // aggregate must include every child committed by then.)
+    if (tv->nsublinks == 0)
+        for (int i = 0; i < run.nwork; i++)
+            if (run.work[i]->recompute) ComputeRow(&run, run.work[i]);
     Apply(&run);
     if (tv->ndependents > 0) Cascade(&run);
     CloseRun(&run);

@@ -80,6 +80,28 @@ int ScanIndex(Relation rel, Relation index, const IndexKey *key, const Datum *va
     }
 }
 
+void RetryOrSerializationFailure(Relation rel) {
+    if (IsolationUsesXactSnapshot()) SerializationFailure(rel);
+}
+
+bool FindLatest(Relation rel, Relation index, const IndexKey *key, const Datum *values, TupleTableSlot *slot) {
+    if (ScanIndex(rel, index, key, values, Visibility::kDirtyWait, slot, StopAtFirst, nullptr) == 0) {
+        if (IsolationUsesXactSnapshot()) {
+            Snapshot snapshot = GetTransactionSnapshot();
+            ScanKeyData skey[INDEX_MAX_KEYS];
+            BuildScanKeys(key, values, skey);
+            IndexScanDesc scan = index_beginscan(rel, index, snapshot, key->nkeys, 0);
+            index_rescan(scan, skey, key->nkeys, nullptr, 0);
+            bool seen = index_getnext_slot(scan, ForwardScanDirection, slot);
+            index_endscan(scan);
+            if (seen) SerializationFailure(rel);
+        }
+        return false;
+    }
+    CheckSnapshotSees(rel, slot);
+    return true;
+}
+
 bool FindAndLock(Relation rel, Relation index, const IndexKey *key, const Datum *values, LockTupleMode mode,
                  bool lock_own_rows, TupleTableSlot *slot) {
     for (;;) {

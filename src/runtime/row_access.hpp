@@ -40,4 +40,13 @@ int ScanIndex(Relation rel, Relation index, const IndexKey *key, const Datum *va
 bool FindAndLock(Relation rel, Relation index, const IndexKey *key, const Datum *values, LockTupleMode mode,
                  bool lock_own_rows, TupleTableSlot *slot);
 
+// Finds the latest version of the one row with these key values (a dirty snapshot, waiting for
+// in-progress writers) without locking it: the caller updates or deletes it with wait, and on
+// a concurrent change (UpdateResult::kRetry) finds it again. Under REPEATABLE READ /
+// SERIALIZABLE, a version the snapshot cannot see, or a row deleted underneath it, raises 40001.
+bool FindLatest(Relation rel, Relation index, const IndexKey *key, const Datum *values, TupleTableSlot *slot);
+
+// Raises 40001 when the transaction uses its snapshot for every statement; otherwise returns.
+void RetryOrSerializationFailure(Relation rel);
+
 }  // namespace tviews::runtime
