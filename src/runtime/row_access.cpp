@@ -85,6 +85,14 @@ void RetryOrSerializationFailure(Relation rel) {
 }
 
 bool FindLatest(Relation rel, Relation index, const IndexKey *key, const Datum *values, TupleTableSlot *slot) {
+    // The latest committed version first: an MVCC scan lets the index skip (and mark) dead
+    // entries, which a dirty scan cannot. An in-progress writer of that version makes the
+    // caller's update wait and retry; only a row we do not see needs the dirty scan, which
+    // waits for an in-progress inserter.
+    if (ScanIndex(rel, index, key, values, Visibility::kLatest, slot, StopAtFirst, nullptr) > 0) {
+        CheckSnapshotSees(rel, slot);
+        return true;
+    }
     if (ScanIndex(rel, index, key, values, Visibility::kDirtyWait, slot, StopAtFirst, nullptr) == 0) {
         if (IsolationUsesXactSnapshot()) {
             Snapshot snapshot = GetTransactionSnapshot();
