@@ -68,6 +68,11 @@ SELECT count(*), sum(id), count(DISTINCT data) FROM tv;
 SET enable_seqscan = off;
 SELECT id, data->>'name' AS name FROM tv WHERE id BETWEEN 10 AND 12 ORDER BY id;
 RESET enable_seqscan;
+-- Triggers and rules on a TVIEW would interfere with the engine's writes: refused.
+CREATE FUNCTION noop_trigger() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$;
+SELECT code, message FROM caught('CREATE TRIGGER t BEFORE INSERT ON tv FOR EACH ROW EXECUTE FUNCTION noop_trigger()');
+SELECT code, message FROM caught('CREATE RULE r AS ON INSERT TO tv DO INSTEAD NOTHING');
+DROP FUNCTION noop_trigger();
 -- TRUNCATE of a TVIEW would leave it stale: refused.
 SELECT * FROM caught('TRUNCATE tv');
 SELECT count(*) FROM tv;

@@ -115,6 +115,18 @@ void CheckExplain(const ExplainStmt *stmt) {
     }
 }
 
+// Triggers and rules on a TVIEW would run on (or rewrite) the engine's writes: refused. Its
+// sources are where to react to changes.
+void CheckTriggerOrRule(const RangeVar *relation, const char *what) {
+    if (am::restore_mode) return;
+    Oid relid = pg::Call(RangeVarGetRelidExtended, relation, NoLock, RVR_MISSING_OK, nullptr, nullptr);
+    if (IsTviewRelation(relid) && pg::Call(catalog::ReadTview, relid) != nullptr)
+        throw Error(sqlstate::kFeatureNotSupported, std::string("cannot create ") + what + " on TVIEW " + Quoted(relation),
+                    "pg_tviews writes the rows of a TVIEW itself; triggers and rules would interfere with it.",
+                    std::string("Create the ") + what + " on the tables the TVIEW reads, or read the TVIEW from "
+                    "another TVIEW.");
+}
+
 // TRUNCATE of a maintained TVIEW would leave it empty while its sources are not.
 void CheckTruncate(const TruncateStmt *stmt) {
     if (am::restore_mode) return;
@@ -285,6 +297,8 @@ void ProcessUtilityBody(PlannedStmt *pstmt, const char *query_string, bool read_
         case T_TruncateStmt: CheckTruncate(castNode(TruncateStmt, stmt)); break;
         case T_ExplainStmt: CheckExplain(castNode(ExplainStmt, stmt)); break;
         case T_ViewStmt: CheckReplaceView(castNode(ViewStmt, stmt)); break;
+        case T_CreateTrigStmt: CheckTriggerOrRule(castNode(CreateTrigStmt, stmt)->relation, "trigger"); break;
+        case T_RuleStmt: CheckTriggerOrRule(castNode(RuleStmt, stmt)->relation, "rule"); break;
         default: break;
     }
 
