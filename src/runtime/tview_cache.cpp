@@ -91,7 +91,10 @@ void FreeGraveyard() {
 }
 
 void ResetOnAbort(XactEvent event, void *arg) {
-    if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) {
+    // No kernel runs once a transaction ends; an error caught inside one (a PL/pgSQL exception
+    // block in an expression) may have left the depth behind.
+    if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_COMMIT ||
+        event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PREPARE) {
         running_depth = 0;
         FreeGraveyard();
     }
