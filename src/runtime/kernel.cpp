@@ -404,17 +404,26 @@ void ClassifyInsertOrDelete(Run *run, int node, Tuplestorestate *rows, bool inse
     ExecDropSingleTupleTableSlot(slot);
 }
 
+// The next (old, new) pair of an update's transition tables, and which of `used` changed
+// (nullptr: none). False at the end.
+bool NextChangedPair(Tuplestorestate *oldtab, Tuplestorestate *newtab, TupleTableSlot *before, TupleTableSlot *after,
+                     Bitmapset *used, Bitmapset **changed) {
+    if (!tuplestore_gettupleslot(oldtab, true, false, before)) return false;
+    if (!tuplestore_gettupleslot(newtab, true, false, after))
+        elog(ERROR, "pg_tviews: transition tables of an update differ in length");
+    bool whole_row;
+    *changed = ChangedAttnos(before, after, used, &whole_row);
+    return true;
+}
+
 void ClassifyUpdate(Run *run, int node, Tuplestorestate *oldtab, Tuplestorestate *newtab) {
     const CompiledNode &n = run->tv->nodes[node];
     TupleTableSlot *before = TransitionSlot(run, node);
     TupleTableSlot *after = TransitionSlot(run, node);
     tuplestore_rescan(oldtab);
     tuplestore_rescan(newtab);
-    while (tuplestore_gettupleslot(oldtab, true, false, before)) {
-        if (!tuplestore_gettupleslot(newtab, true, false, after))
-            elog(ERROR, "pg_tviews: transition tables of an update differ in length");
-        bool whole_row;
-        Bitmapset *changed = ChangedAttnos(before, after, n.used, &whole_row);
+    Bitmapset *changed;
+    while (NextChangedPair(oldtab, newtab, before, after, n.used, &changed)) {
         if (changed == nullptr) continue;  // nothing the TVIEW reads
         bool key_changed = false;
         if (node == 0) {
@@ -462,11 +471,8 @@ void ClassifyChild(Run *run, int node, ChangeKind kind, Tuplestorestate *oldtab,
     } else {
         tuplestore_rescan(oldtab);
         tuplestore_rescan(newtab);
-        while (tuplestore_gettupleslot(oldtab, true, false, before)) {
-            if (!tuplestore_gettupleslot(newtab, true, false, after))
-                elog(ERROR, "pg_tviews: transition tables of an update differ in length");
-            bool whole_row;
-            Bitmapset *changed = ChangedAttnos(before, after, n.used, &whole_row);
+        Bitmapset *changed;
+        while (NextChangedPair(oldtab, newtab, before, after, n.used, &changed)) {
             if (changed == nullptr) continue;
             auto *patch = static_cast<Patch *>(palloc0(sizeof(Patch)));
             patch->node = node;

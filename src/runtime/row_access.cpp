@@ -47,6 +47,20 @@ void CheckSnapshotSees(Relation rel, TupleTableSlot *slot) {
     if (!isnull && XidInMVCCSnapshot(DatumGetTransactionId(xmin), GetTransactionSnapshot())) SerializationFailure(rel);
 }
 
+// Under REPEATABLE READ: a row gone at the latest state that our snapshot still sees was deleted
+// underneath us.
+void CheckNotDeletedUnderneath(Relation rel, Relation index, const IndexKey *key, const Datum *values,
+                               TupleTableSlot *slot) {
+    if (!IsolationUsesXactSnapshot()) return;
+    ScanKeyData skey[INDEX_MAX_KEYS];
+    BuildScanKeys(key, values, skey);
+    IndexScanDesc scan = index_beginscan(rel, index, GetTransactionSnapshot(), key->nkeys, 0);
+    index_rescan(scan, skey, key->nkeys, nullptr, 0);
+    bool seen = index_getnext_slot(scan, ForwardScanDirection, slot);
+    index_endscan(scan);
+    if (seen) SerializationFailure(rel);
+}
+
 }  // namespace
 
 int ScanIndex(Relation rel, Relation index, const IndexKey *key, const Datum *values, Visibility visibility,
@@ -94,16 +108,7 @@ bool FindLatest(Relation rel, Relation index, const IndexKey *key, const Datum *
         return true;
     }
     if (ScanIndex(rel, index, key, values, Visibility::kDirtyWait, slot, StopAtFirst, nullptr) == 0) {
-        if (IsolationUsesXactSnapshot()) {
-            Snapshot snapshot = GetTransactionSnapshot();
-            ScanKeyData skey[INDEX_MAX_KEYS];
-            BuildScanKeys(key, values, skey);
-            IndexScanDesc scan = index_beginscan(rel, index, snapshot, key->nkeys, 0);
-            index_rescan(scan, skey, key->nkeys, nullptr, 0);
-            bool seen = index_getnext_slot(scan, ForwardScanDirection, slot);
-            index_endscan(scan);
-            if (seen) SerializationFailure(rel);
-        }
+        CheckNotDeletedUnderneath(rel, index, key, values, slot);
         return false;
     }
     CheckSnapshotSees(rel, slot);
@@ -114,17 +119,7 @@ bool FindAndLock(Relation rel, Relation index, const IndexKey *key, const Datum 
                  bool lock_own_rows, TupleTableSlot *slot) {
     for (;;) {
         if (ScanIndex(rel, index, key, values, Visibility::kDirtyWait, slot, StopAtFirst, nullptr) == 0) {
-            if (IsolationUsesXactSnapshot()) {
-                // Gone at the latest state: if our snapshot still sees it, it was deleted underneath us.
-                Snapshot snapshot = GetTransactionSnapshot();
-                ScanKeyData skey[INDEX_MAX_KEYS];
-                BuildScanKeys(key, values, skey);
-                IndexScanDesc scan = index_beginscan(rel, index, snapshot, key->nkeys, 0);
-                index_rescan(scan, skey, key->nkeys, nullptr, 0);
-                bool seen = index_getnext_slot(scan, ForwardScanDirection, slot);
-                index_endscan(scan);
-                if (seen) SerializationFailure(rel);
-            }
+            CheckNotDeletedUnderneath(rel, index, key, values, slot);
             return false;
         }
         if (OwnRow(slot) && !lock_own_rows) return true;
