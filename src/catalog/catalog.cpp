@@ -14,7 +14,9 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
+#include "storage/lmgr.h"
 #include "utils/guc.h"
+#include "utils/syscache.h"
 #include "utils/rel.h"
 #include "utils/ruleutils.h"
 }
@@ -168,6 +170,13 @@ void RefreshStoredDefinitions() {
         Datum values[kNatts];
         bool nulls[kNatts];
         heap_deform_tuple(tuple, desc, values, nulls);
+        // A TVIEW being dropped by another session: wait for it, and skip it if it is gone.
+        Oid tview = DatumGetObjectId(values[kTview - 1]);
+        LockRelationOid(tview, AccessShareLock);
+        if (!SearchSysCacheExists1(RELOID, ObjectIdGetDatum(tview))) {
+            UnlockRelationOid(tview, AccessShareLock);
+            continue;
+        }
         char *stored = TextDatumGetCString(values[kDefinition - 1]);
         char *current = CurrentDefinition(TextDatumGetCString(values[kQueryTree - 1]));
         if (strcmp(stored, current) == 0) continue;
