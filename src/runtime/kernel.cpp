@@ -93,6 +93,8 @@ struct Run {
     int capwork;
     Datum jsonb_null;
     ParamListInfo sublink_results;  // $k = the result of subquery k for the current row
+    Snapshot latest;                // the registered snapshot kLatest reads use in this step
+    Snapshot outer_latest;          // the enclosing kernel's (cascades), restored at the end
     // Changes written to this TVIEW, for the TVIEWs that read it (nullptr when none does).
     Tuplestorestate *inserted;
     Tuplestorestate *deleted;
@@ -230,6 +232,14 @@ bool EvalTrue(Run *run, ExprState *state) {
 // Runs subquery k with the current row's values as parameters, reading the latest committed
 // child rows (plus our own): the caller holds the TVIEW row's lock, so any transaction that
 // changed a child row of it before us has committed, and any later one will recompute after us.
+// Takes a new latest snapshot for the kLatest reads of this kernel (registered, released at
+// the end of the run or when replaced).
+void RetakeLatest(Run *run) {
+    if (run->latest != nullptr) UnregisterSnapshot(run->latest);
+    run->latest = RegisterSnapshot(GetLatestSnapshot());
+    UseLatestSnapshot(run->latest);
+}
+
 void RunSublink(Run *run, int k) {
     const CompiledSublink &s = run->tv->sublinks[k];
     ParamListInfo params = makeParamList(s.nparams);
@@ -241,7 +251,7 @@ void RunSublink(Run *run, int k) {
         params->params[i].pflags = PARAM_FLAG_CONST;
         params->params[i].ptype = s.param_types[i];
     }
-    Snapshot snapshot = RegisterSnapshot(GetLatestSnapshot());
+    Snapshot snapshot = RegisterSnapshot(run->latest != nullptr ? run->latest : GetLatestSnapshot());
     PushActiveSnapshot(snapshot);
     QueryDesc *query = CreateQueryDesc(s.plan, "pg_tviews subquery", snapshot, InvalidSnapshot, None_Receiver, params,
                                        nullptr, 0);
@@ -781,6 +791,7 @@ bool ApplyPatches(Run *run, Work *w) {
 
 void Apply(Run *run) {
     CompiledTview *tv = run->tv;
+    RetakeLatest(run);  // everything committed before we look for the rows
     for (int i = 0; i < run->nwork; i++) {
         Work *w = run->work[i];
         for (;;) {
@@ -788,6 +799,7 @@ void Apply(Run *run) {
             bool done = w->recompute ? ApplyRecompute(run, w, exists) : (!exists || ApplyPatches(run, w));
             if (done) break;
             CHECK_FOR_INTERRUPTS();
+            RetakeLatest(run);  // the row changed underneath us: look again at the newer state
             // Aggregates of child rows read at compute time may be older than the row now: redo them.
             if (tv->nsublinks > 0) w->computed = false;
         }
@@ -823,6 +835,8 @@ void RunKernel(CompiledTview *tv, Oid source, ChangeKind kind, Tuplestorestate *
     Run run = {};
     run.cxt = cxt;
     OpenRun(&run, tv);
+    run.outer_latest = UseLatestSnapshot(nullptr);
+    RetakeLatest(&run);  // taken after our own row locks on the changed rows (see the header)
     for (int node = 0; node < tv->nnodes; node++) {
         if (tv->nodes[node].relid != source) continue;
         if (tv->nodes[node].child_scope) {
@@ -844,6 +858,8 @@ void RunKernel(CompiledTview *tv, Oid source, ChangeKind kind, Tuplestorestate *
             if (run.work[i]->recompute) ComputeRow(&run, run.work[i]);
     Apply(&run);
     if (tv->ndependents > 0) Cascade(&run);
+    UnregisterSnapshot(run.latest);
+    UseLatestSnapshot(run.outer_latest);
     CloseRun(&run);
     MemoryContextSwitchTo(old);
     MemoryContextDelete(cxt);

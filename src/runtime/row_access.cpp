@@ -17,6 +17,8 @@ namespace tviews::runtime {
 
 namespace {
 
+Snapshot kernel_latest = nullptr;
+
 void BuildScanKeys(const IndexKey *key, const Datum *values, ScanKeyData *skey) {
     for (int i = 0; i < key->nkeys; i++)
         ScanKeyEntryInitialize(&skey[i], 0, static_cast<AttrNumber>(i + 1), BTEqualStrategyNumber, InvalidOid,
@@ -63,6 +65,12 @@ void CheckNotDeletedUnderneath(Relation rel, Relation index, const IndexKey *key
 
 }  // namespace
 
+Snapshot UseLatestSnapshot(Snapshot snapshot) {
+    Snapshot previous = kernel_latest;
+    kernel_latest = snapshot;
+    return previous;
+}
+
 int ScanIndex(Relation rel, Relation index, const IndexKey *key, const Datum *values, Visibility visibility,
               TupleTableSlot *slot, bool (*visit)(TupleTableSlot *, void *), void *arg) {
     ScanKeyData skey[INDEX_MAX_KEYS];
@@ -74,7 +82,7 @@ int ScanIndex(Relation rel, Relation index, const IndexKey *key, const Datum *va
             InitDirtySnapshot(dirty);
             snapshot = &dirty;
         } else {
-            snapshot = GetLatestSnapshot();
+            snapshot = kernel_latest != nullptr ? kernel_latest : GetLatestSnapshot();
         }
         IndexScanDesc scan = index_beginscan(rel, index, snapshot, key->nkeys, 0);
         index_rescan(scan, skey, key->nkeys, nullptr, 0);

@@ -23,9 +23,13 @@ extern "C" {
 
 namespace tviews::runtime {
 
+// The snapshot kLatest scans read with: a kernel takes one per step (and again before each
+// retry) instead of one per lookup. Returns the previous one, to restore when the step ends.
+Snapshot UseLatestSnapshot(Snapshot snapshot);
+
 enum class Visibility {
     kDirtyWait,  // see in-progress changes of others and wait for them to end
-    kLatest,     // the latest committed state (plus our own changes)
+    kLatest,     // the latest committed state (plus our own changes), as of the kernel's snapshot
 };
 
 // Calls visit(slot, arg) for every row of `rel` whose index columns equal `values` (positions

@@ -4,6 +4,7 @@
 // converts its result into palloc'd structures with C-style helpers reached through pg::Call; the
 // cache itself is a dynahash table in TopMemoryContext.
 #include "runtime/tview_cache.hpp"
+#include "runtime/row_access.hpp"
 
 #include "boundary/guard.hpp"
 #include "catalog/catalog.hpp"
@@ -96,6 +97,7 @@ void ResetOnAbort(XactEvent event, void *arg) {
     if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT || event == XACT_EVENT_COMMIT ||
         event == XACT_EVENT_PARALLEL_COMMIT || event == XACT_EVENT_PREPARE) {
         running_depth = 0;
+        UseLatestSnapshot(nullptr);  // released with the transaction's resources
         FreeGraveyard();
     }
 }
