@@ -300,6 +300,8 @@ void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_ta
     char *definition = pg::Call(catalog::DeparseQuery, original);
     char *query_tree = pg::Call(QueryTreeText, original);
 
+    // Indexes first: filling the TVIEW runs its subqueries through them too.
+    EnsureLookupIndexes(def, plan);
     create_table();
     Oid tview = pg::Call(CreatedRelid, ctas->into->rel);
     std::string tview_name = Str(pg::Call(QualifiedName, tview));
@@ -314,8 +316,6 @@ void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_ta
     // on it or use it as their root.
     std::string key_index = "ALTER TABLE " + tview_name + " ADD PRIMARY KEY (" + key_columns + ")";
     pg::Call(RunDdl, key_index.c_str());
-
-    EnsureLookupIndexes(def, plan);
 
     // Triggers on every source table (once per table, even if it appears twice in the joins).
     std::set<Oid> sources;
