@@ -352,6 +352,10 @@ void CollectRoots(Run *run, int node, const Datum *values, Visibility visibility
         return;
     }
     const CompiledNode &n = run->tv->nodes[node];
+    // Rows aggregated by a subquery are not share-locked by the transaction that reads them
+    // into a TVIEW row: one that is moving or inserting such a row may have copied our old
+    // values. See it (dirty snapshot), wait for it, and follow the row where it went (rule 3).
+    if (run->tv->nodes[n.parent].child_scope) visibility = Visibility::kDirtyWait;
     CollectContext ctx{run, n.parent, visibility, recompute, patch};
     ScanIndex(run->rels[n.parent], run->fk_indexes[node], &n.by_parent_fk, values, visibility, run->slots[n.parent],
               CollectVisit, &ctx);
@@ -460,6 +464,22 @@ void ClassifyUpdate(Run *run, int node, Tuplestorestate *oldtab, Tuplestorestate
     ExecDropSingleTupleTableSlot(after);
 }
 
+// Rule 2 inside subqueries: before the aggregates of a parent are recomputed with a new or
+// re-pointed child row, the rows that child joins to (its product, its author) are share-locked,
+// so that a transaction renaming one of them either has committed (and is read) or waits for us
+// (and then finds the child through the index). Recursively for the rows they join to.
+void LockJoinedRows(Run *run, int node, TupleTableSlot *row) {
+    CompiledTview *tv = run->tv;
+    for (int d = 0; d < tv->nnodes; d++) {
+        const CompiledNode &dim = tv->nodes[d];
+        if (dim.parent != node || !OidIsValid(dim.by_key.index)) continue;  // joined to-one rows only
+        Datum values[INDEX_MAX_KEYS];
+        if (!KeyValues(row, dim.parent_attnos, dim.nkeys, values)) continue;
+        if (FindAndLock(run->rels[d], run->key_indexes[d], &dim.by_key, values, LockTupleShare, false, run->slots[d]))
+            LockJoinedRows(run, d, run->slots[d]);
+    }
+}
+
 // A change of a row aggregated by a subquery (or of a row joined to it inside the subquery)
 // patches the subquery's leaves in the TVIEW rows of its old and new parents.
 void ClassifyChild(Run *run, int node, ChangeKind kind, Tuplestorestate *oldtab, Tuplestorestate *newtab) {
@@ -476,8 +496,10 @@ void ClassifyChild(Run *run, int node, ChangeKind kind, Tuplestorestate *oldtab,
         Tuplestorestate *rows = kind == ChangeKind::kInsert ? newtab : oldtab;
         Visibility visibility = kind == ChangeKind::kInsert ? Visibility::kDirtyWait : Visibility::kLatest;
         tuplestore_rescan(rows);
-        while (tuplestore_gettupleslot(rows, true, false, after))
+        while (tuplestore_gettupleslot(rows, true, false, after)) {
+            if (kind == ChangeKind::kInsert) LockJoinedRows(run, node, after);
             CollectDependents(run, node, after, visibility, false, whole());
+        }
     } else {
         tuplestore_rescan(oldtab);
         tuplestore_rescan(newtab);
@@ -489,6 +511,7 @@ void ClassifyChild(Run *run, int node, ChangeKind kind, Tuplestorestate *oldtab,
             patch->changed = changed;
             bool moved = false;
             for (int i = 0; i < n.nkeys; i++) moved |= bms_is_member(n.key_attnos[i], changed);
+            LockJoinedRows(run, node, after);
             if (moved) CollectDependents(run, node, before, Visibility::kLatest, false, patch);
             CollectDependents(run, node, after, Visibility::kLatest, false, patch);
         }

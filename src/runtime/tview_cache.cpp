@@ -473,8 +473,8 @@ void Compile(CompiledTview *tv, const catalog::TviewRow *row) {
             cn.key_attnos[i] = static_cast<AttrNumber>(key[i]);
             if (n > 0) cn.parent_attnos[i] = static_cast<AttrNumber>(pn.parent_attnos[i]);
         }
-        if (cn.child_scope) {
-            // Child rows are aggregated by the subquery, never fetched by key.
+        if (cn.child_scope && plan.nodes[pn.parent].scope < pn.scope) {
+            // The rows a subquery aggregates are read by the subquery, never fetched by key.
             cn.by_key.index = InvalidOid;
         } else if (!pg::Call(ResolveIndexKey, cn.relid, static_cast<const AttrNumber *>(cn.key_attnos), cn.nkeys, true,
                              cxt, &cn.by_key))
