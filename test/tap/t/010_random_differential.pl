@@ -1,11 +1,16 @@
 # Randomized differential test of TVIEW maintenance.
 #
-# Five TVIEWs over a small normalized schema (country <- company <- user <- post, plus category;
-# some foreign keys declared, ON DELETE CASCADE / SET NULL, ON UPDATE CASCADE; some join columns
-# without any constraint, so pointers may dangle; two plain views used as sources) cover the
-# maintained shapes 1, 2, 3 and 5 of the TVIEW contract: to-one JOIN / LEFT JOIN chains, WHERE
-# over the root and over partners, nested jsonb builders with expressions at the leaves, views as
-# root and as join partner (no subqueries or aggregates yet). A workload driven by a seeded PRNG then runs random transactions: 1..6
+# Eight TVIEWs over a small normalized schema (country <- company <- user <- post <- comment,
+# plus category; some foreign keys declared, ON DELETE CASCADE / SET NULL, ON UPDATE CASCADE; some
+# join columns without any constraint, so pointers may dangle; two plain views used as sources)
+# cover the maintained shapes 1 to 5 of the TVIEW contract except TVIEWs over TVIEWs: to-one JOIN /
+# LEFT JOIN chains, WHERE over the root and over partners, nested jsonb builders with expressions at
+# the leaves, views as root and as join partner, and (three of them) child aggregates: correlated
+# scalar subqueries of the select list (count, sum, avg, min, max, bool_and / bool_or, array_agg,
+# string_agg, jsonb_agg ordered by a unique key), nested two levels, with to-one joins and filters
+# inside, correlated to the root or to a joined relation. Comments move between posts, posts
+# between users, users between companies; parents lose their last children; aggregated columns
+# become NULL. A workload driven by a seeded PRNG then runs random transactions: 1..6
 # statements (INSERT single / multi-row / INSERT ... SELECT, INSERT ... ON CONFLICT DO UPDATE /
 # DO NOTHING, UPDATE of any column including join keys and primary keys, DELETE with FK
 # cascades, TRUNCATE [CASCADE], writable CTEs, COPY FROM STDIN, UPDATE ... FROM, DELETE ...
@@ -110,6 +115,16 @@ CREATE TABLE tb_post (
     published   boolean NOT NULL DEFAULT false,
     tags        text[]
 );
+CREATE TABLE tb_comment (
+    pk_comment int PRIMARY KEY,
+    fk_post    int,            -- no constraint: may be NULL or dangle (and be adopted by a new post)
+    fk_user    int REFERENCES tb_user ON DELETE SET NULL ON UPDATE CASCADE,
+    body       text,
+    score      int
+);
+-- indexes on some correlation columns (the engine creates the missing ones, e.g. tb_user.fk_company)
+CREATE INDEX ON tb_post (fk_user);
+CREATE INDEX ON tb_comment (fk_post);
 CREATE VIEW v_company AS
     SELECT pk_company, upper(name) AS uname, fk_country, revenue, active FROM tb_company;
 CREATE VIEW v_active_user AS
@@ -184,15 +199,89 @@ my @tviews = (
          'flags', jsonb_build_array(c.active, k.pk_country IS NULL)) AS data
   FROM tb_company c
   LEFT JOIN tb_country k ON k.pk_country = c.fk_country},
+
+	# Shape 4, two levels: a user's posts as a jsonb array ordered by key, each with its category
+	# (to-one LEFT JOIN inside the subquery) and its comments nested (each with its author, a
+	# to-one LEFT JOIN back to the root table); counts, a filtered count, a sum.
+	tv_user_posts => q{SELECT u.pk_user, u.name,
+       (SELECT count(*) FROM tb_post p WHERE p.fk_user = u.pk_user) AS n_posts,
+       (SELECT count(*) FROM tb_post p WHERE p.fk_user = u.pk_user AND p.published) AS n_published,
+       (SELECT sum(p.score) FROM tb_post p WHERE p.fk_user = u.pk_user) AS total_score,
+       COALESCE((SELECT jsonb_agg(jsonb_build_object(
+                   'id', p.pk_post,
+                   't', p.title,
+                   'cat', k.name,
+                   'comments', COALESCE((SELECT jsonb_agg(jsonb_build_object(
+                                                   'id', m.pk_comment, 'body', m.body, 'score', m.score,
+                                                   'by', a.name)
+                                                 ORDER BY m.pk_comment)
+                                           FROM tb_comment m
+                                           LEFT JOIN tb_user a ON a.pk_user = m.fk_user
+                                          WHERE m.fk_post = p.pk_post), '[]'))
+                 ORDER BY p.pk_post)
+            FROM tb_post p
+            LEFT JOIN tb_category k ON k.pk_category = p.fk_category
+           WHERE p.fk_user = u.pk_user), '[]') AS posts
+  FROM tb_user u},
+
+	# Shape 4, one level, many aggregates of a post's comments: count, avg, an expression over
+	# several aggregates (min, max of text, bool_and, count of a column, sum), bool_or over an
+	# inner-joined author, string_agg over a left-joined author with a filter, array_agg over a
+	# chain of two inner joins (comment -> user -> company); a root LEFT JOIN and a root filter
+	# (posts enter and leave with their aggregates).
+	tv_post_stats => q{SELECT p.pk_post, p.title, u.name AS author,
+       (SELECT count(*) FROM tb_comment m WHERE m.fk_post = p.pk_post) AS n_comments,
+       (SELECT avg(m.score) FROM tb_comment m WHERE m.fk_post = p.pk_post) AS avg_score,
+       (SELECT jsonb_build_object('min', min(m.score), 'max', max(m.body), 'all_positive', bool_and(m.score > 0),
+                                  'scored', count(m.score), 'sum', sum(m.score))
+          FROM tb_comment m WHERE m.fk_post = p.pk_post) AS extremes,
+       (SELECT bool_or(a.active) FROM tb_comment m JOIN tb_user a ON a.pk_user = m.fk_user
+         WHERE m.fk_post = p.pk_post) AS any_active_author,
+       (SELECT string_agg(coalesce(a.name, '?') || ': ' || m.body, ' | ' ORDER BY m.pk_comment)
+          FROM tb_comment m LEFT JOIN tb_user a ON a.pk_user = m.fk_user
+         WHERE m.fk_post = p.pk_post AND m.score IS NOT NULL) AS thread,
+       (SELECT array_agg(m.pk_comment ORDER BY m.pk_comment)
+          FROM tb_comment m
+          JOIN tb_user a ON a.pk_user = m.fk_user
+          JOIN tb_company c ON c.pk_company = a.fk_company
+         WHERE m.fk_post = p.pk_post) AS by_employed
+  FROM tb_post p
+  LEFT JOIN tb_user u ON u.pk_user = p.fk_user
+ WHERE p.published AND (p.score IS NULL OR p.score >= 20)},
+
+	# Shape 4 under a filtered root with a LEFT-joined partner: aggregates of a company's users
+	# (count, max, bool_and, array_agg of a nullable column with a filter), one correlated to the
+	# joined country over the root's own table (companies of the same country), and a nested
+	# second level (each user's posts: count, max, array_agg with a filter).
+	tv_company_staff => q{SELECT c.pk_company, k.code,
+       (SELECT count(*) FROM tb_user u WHERE u.fk_company = c.pk_company) AS n_staff,
+       (SELECT max(u.age) FROM tb_user u WHERE u.fk_company = c.pk_company) AS max_age,
+       (SELECT bool_and(u.active) FROM tb_user u WHERE u.fk_company = c.pk_company) AS all_active,
+       (SELECT array_agg(u.email ORDER BY u.pk_user) FROM tb_user u
+         WHERE u.fk_company = c.pk_company AND u.age IS NOT NULL) AS emails,
+       (SELECT count(*) FROM tb_company c2 WHERE c2.fk_country = k.pk_country) AS peers,
+       COALESCE((SELECT jsonb_agg(jsonb_build_object(
+                   'user', u.name,
+                   'posts', (SELECT count(*) FROM tb_post p WHERE p.fk_user = u.pk_user),
+                   'best', (SELECT max(p.score) FROM tb_post p WHERE p.fk_user = u.pk_user),
+                   'published', (SELECT array_agg(p.title ORDER BY p.pk_post) FROM tb_post p
+                                  WHERE p.fk_user = u.pk_user AND p.published))
+                 ORDER BY u.pk_user)
+            FROM tb_user u WHERE u.fk_company = c.pk_company), '[]') AS staff
+  FROM tb_company c
+  LEFT JOIN tb_country k ON k.pk_country = c.fk_country
+ WHERE c.active},
 );
 my @tv_names = map { $tviews[ 2 * $_ ] } 0 .. $#tviews / 2;
 my %tv_def = @tviews;
 
+# The oracle above, with Q computed once (a materialized CTE): the child aggregates make Q costly.
 sub oracle_sql
 {
 	my ($tv) = @_;
 	my $q = $tv_def{$tv};
-	return "SELECT count(*) FROM ((TABLE $tv EXCEPT ALL ($q)) UNION ALL (($q) EXCEPT ALL TABLE $tv)) d";
+	return "WITH q AS MATERIALIZED ($q) SELECT count(*) FROM"
+	  . " ((TABLE $tv EXCEPT ALL TABLE q) UNION ALL (TABLE q EXCEPT ALL TABLE $tv)) d";
 }
 # One round trip checks every TVIEW: "n1,n2,..." in @tv_names order.
 my $all_oracles =
@@ -216,6 +305,7 @@ my @USER_NAMES = ('ann', 'bob', 'cy', 'dee', 'eve', "o'neil", 'fay');
 my @TITLES = ('hello', 'pg', 'tview', 'news', "it's", 'Mixed Case');
 my @COLORS = ('red', 'green', 'blue');
 my @TAGS = ('{}', '{a}', '{a,b}', '{x,"y z"}');
+my @BODIES = ('nice', "it's ok", '+1', 'meh', 'Zz top', 'a | b');
 
 sub maybe_null { my ($p, $v) = @_; return chance($p) ? undef : $v; }
 sub notnull { my ($v) = @_; return chance(0.01) ? undef : $v; }    # rare NOT NULL violation
@@ -271,8 +361,19 @@ my %T = (
 			[ tags => 'text[]', sub { maybe_null(0.3, pick(@TAGS)) } ],
 		],
 	},
+	tb_comment => {
+		pk => 'pk_comment',
+		range => 160,
+		cols => [
+			[ fk_post => 'int', sub { maybe_null(0.1, ref_pk('tb_post')) } ],
+			[ fk_user => 'int', sub { maybe_null(0.15, ref_pk('tb_user')) } ],
+			[ body => 'text', sub { maybe_null(0.2, pick(@BODIES)) } ],
+			[ score => 'int', sub { maybe_null(0.25, rint(-5, 60)) } ],
+		],
+	},
 );
-my @table_weights = (tb_post => 35, tb_user => 25, tb_company => 18, tb_category => 12, tb_country => 10);
+my @table_weights =
+  (tb_post => 28, tb_comment => 28, tb_user => 20, tb_company => 12, tb_category => 6, tb_country => 6);
 
 sub quote_text { my ($s) = @_; $s =~ s/'/''/g; return "'$s'"; }
 
@@ -359,6 +460,9 @@ sub series_insert
 		    CASE WHEN g % 7 = 0 THEN NULL ELSE (SELECT min(pk_user) FROM tb_user WHERE pk_user >= g % 60) END,
 		    CASE WHEN g % 5 = 0 THEN NULL ELSE 1 + g % 11 END, g % 101 - 10, g % 3 <> 0,
 		    CASE WHEN g % 4 = 0 THEN NULL ELSE ARRAY['t' || (g % 3)] END},
+		tb_comment => q{g, CASE WHEN g % 9 = 0 THEN NULL ELSE 1 + (g * 7) % 170 END,
+		    CASE WHEN g % 8 = 0 THEN NULL ELSE (SELECT min(pk_user) FROM tb_user WHERE pk_user >= g % 50) END,
+		    CASE WHEN g % 6 = 0 THEN NULL ELSE 'c' || g END, CASE WHEN g % 5 = 0 THEN NULL ELSE g % 61 - 5 END},
 	);
 	return "INSERT INTO $t (" . join(', ', cols_of($t)) . ") SELECT $sel{$t} FROM generate_series($lo, $hi) g"
 	  . " ON CONFLICT DO NOTHING";
@@ -389,6 +493,16 @@ $gen{insert_select} = sub {
 		  . " SELECT pk_post + $d, title || '+', fk_user, fk_category, score + 1, NOT published, tags"
 		  . " FROM tb_post WHERE pk_post BETWEEN $lo AND " . ($lo + rint(0, 4))
 		  . " AND pk_post + $d BETWEEN 1 AND 242 ON CONFLICT DO NOTHING";
+	}
+	if ($t eq 'tb_comment' && chance(0.5))
+	{
+		# copy a few comments under other keys, to a neighbouring post (which may not exist)
+		my $lo = rand_pk('tb_comment');
+		my ($d, $e) = (pick(-5, -1, 1, 3, 50), pick(0, 0, 1, -2));
+		return "INSERT INTO tb_comment (pk_comment, fk_post, fk_user, body, score)"
+		  . " SELECT pk_comment + $d, fk_post + $e, fk_user, body || '+', score - 1"
+		  . " FROM tb_comment WHERE pk_comment BETWEEN $lo AND " . ($lo + rint(0, 6))
+		  . " AND pk_comment + $d BETWEEN 1 AND " . ($T{tb_comment}{range} + 2) . " ON CONFLICT DO NOTHING";
 	}
 	if (chance(0.5))
 	{
@@ -461,6 +575,20 @@ $gen{update_many} = sub {
 			"UPDATE tb_country SET code = " . quote_text(pick(@CODES)) . " WHERE pk_country BETWEEN $lo AND $hi",
 			"UPDATE tb_country SET name = coalesce(name, '') || '*' WHERE pk_country % $m = $r",
 		],
+		tb_comment => [
+			# every comment of a post moves to another post (or to none): the first loses them all
+			"UPDATE tb_comment SET fk_post = " . sql_lit('int', maybe_null(0.15, ref_pk('tb_post')))
+			  . " WHERE fk_post = " . ref_pk('tb_post'),
+			"UPDATE tb_comment SET fk_post = fk_post + " . pick(-1, 1, 2) . " WHERE pk_comment % $m = $r",
+			"UPDATE tb_comment SET fk_post = (SELECT min(p.pk_post) FROM tb_post p WHERE p.fk_user = tb_comment.fk_user)"
+			  . " WHERE pk_comment BETWEEN $lo AND " . ($lo + rint(3, 30)),
+			"UPDATE tb_comment SET score = NULL WHERE fk_post = " . ref_pk('tb_post'),
+			"UPDATE tb_comment SET body = NULL WHERE pk_comment % $m = $r AND pk_comment BETWEEN $lo AND " . ($lo + 60),
+			"UPDATE tb_comment SET score = coalesce(score, " . rint(-5, 5) . ") + " . rint(-20, 20)
+			  . ", body = coalesce(body, 'x') || '.' WHERE pk_comment BETWEEN $lo AND $hi",
+			"UPDATE tb_comment SET fk_user = " . sql_lit('int', maybe_null(0.3, ref_pk('tb_user')))
+			  . " WHERE fk_post IN (" . ref_pk('tb_post') . ', ' . ref_pk('tb_post') . ')',
+		],
 		tb_category => [
 			"UPDATE tb_category SET color = " . sql_lit('text', maybe_null(0.3, pick(@COLORS))) . " WHERE pk_category % $m = $r",
 			"UPDATE tb_category SET name = name || '!' WHERE pk_category BETWEEN $lo AND $hi",
@@ -496,7 +624,10 @@ $gen{delete_many} = sub {
 		"DELETE FROM tb_post WHERE fk_user = " . ref_pk('tb_user'),
 		"DELETE FROM tb_user WHERE fk_company = " . ref_pk('tb_company'),                # cascades to posts
 		"DELETE FROM tb_country WHERE code = " . quote_text(pick(@CODES)),      # SET NULL in companies
-		"DELETE FROM tb_company WHERE NOT active AND pk_company > " . rint(1, 24));
+		"DELETE FROM tb_company WHERE NOT active AND pk_company > " . rint(1, 24),
+		"DELETE FROM tb_comment WHERE fk_post = " . ref_pk('tb_post'),                # a post's last comments
+		"DELETE FROM tb_comment WHERE fk_post IN (SELECT pk_post FROM tb_post WHERE fk_user = " . ref_pk('tb_user') . ")",
+		"DELETE FROM tb_comment WHERE score IS NULL AND pk_comment % " . rint(2, 4) . " = 0");
 };
 
 # TRUNCATE, then (as the next statements) reload what it emptied, so the data stays dense
@@ -504,9 +635,11 @@ my @pending;    # [kind, sql] run before any new random statement
 $gen{truncate} = sub {
 	my ($sql, @reload) = @{ pick(
 		[ 'TRUNCATE tb_category', 'tb_category' ],
-		[ 'TRUNCATE tb_post', 'tb_post' ],
+		[ 'TRUNCATE tb_post', 'tb_post' ],                                # comments dangle, then are adopted
+		[ 'TRUNCATE tb_comment', 'tb_comment' ],
+		[ 'TRUNCATE tb_post, tb_comment', 'tb_post', 'tb_comment' ],
 		[ 'TRUNCATE tb_country CASCADE', 'tb_country', 'tb_company' ],    # cascades to tb_company
-		[ 'TRUNCATE tb_user CASCADE', 'tb_user', 'tb_post' ]) };         # cascades to tb_post
+		[ 'TRUNCATE tb_user CASCADE', 'tb_user', 'tb_post', 'tb_comment' ]) };    # to tb_post, tb_comment
 	push @pending, map { [ 'insert_select', series_insert($_, 1, int($T{$_}{range} * 0.7)) ] } @reload;
 	return $sql;
 };
@@ -529,7 +662,17 @@ $gen{writable_cte} = sub {
 		  . " UPDATE tb_post SET fk_category = NULL, score = -1 WHERE fk_category IN (SELECT pk_category FROM d)",
 		"WITH x AS (UPDATE tb_country SET name = " . quote_text(pick(@COUNTRY_NAMES))
 		  . " WHERE pk_country = " . ref_pk('tb_country') . " RETURNING pk_country)"
-		  . " DELETE FROM tb_company WHERE fk_country IN (SELECT pk_country FROM x) AND NOT active");
+		  . " DELETE FROM tb_company WHERE fk_country IN (SELECT pk_country FROM x) AND NOT active",
+		# a post and its comments
+		"WITH d AS (DELETE FROM tb_post WHERE pk_post = $k RETURNING pk_post)"
+		  . " DELETE FROM tb_comment WHERE fk_post IN (SELECT pk_post FROM d)",
+		# move a post's comments and touch their new parent in one statement
+		"WITH m AS (UPDATE tb_comment SET fk_post = " . ref_pk('tb_post') . " WHERE fk_post = $k RETURNING fk_post)"
+		  . " UPDATE tb_post SET score = coalesce(score, 0) + 1, published = true WHERE pk_post IN (SELECT fk_post FROM m)",
+		# a new comment and a change of its author
+		"WITH c AS (INSERT INTO tb_comment (pk_comment, fk_post, fk_user, body, score) VALUES "
+		  . row_sql(rand_row('tb_comment')) . " RETURNING fk_user)"
+		  . " UPDATE tb_user SET age = coalesce(age, 30) + 1, active = NOT active WHERE pk_user IN (SELECT fk_user FROM c)");
 };
 
 $gen{copy} = sub {
@@ -551,11 +694,30 @@ $gen{update_from} = sub {
 		  . " WHERE c.pk_company = (SELECT min(pk_company) FROM tb_company WHERE name = "
 		  . quote_text(pick(@COMPANY_NAMES)) . ") AND u.pk_user BETWEEN $lo AND " . ($lo + 3),
 		"UPDATE tb_company c SET active = k.code <> 'ZZ' FROM tb_country k WHERE k.pk_country = c.fk_country"
-		  . " AND c.pk_company % 3 = " . rint(0, 2));
+		  . " AND c.pk_company % 3 = " . rint(0, 2),
+		"UPDATE tb_comment m SET score = coalesce(m.score, 0) + coalesce(p.score, 0) % 5 - 2 FROM tb_post p"
+		  . " WHERE p.pk_post = m.fk_post AND p.fk_user = " . ref_pk('tb_user'),
+		"DELETE FROM tb_comment m USING tb_post p WHERE p.pk_post = m.fk_post AND p.fk_category = "
+		  . ref_pk('tb_category') . " AND m.pk_comment % 2 = " . rint(0, 1),
+		"UPDATE tb_comment m SET fk_post = p.pk_post - 1 FROM tb_post p WHERE p.pk_post = m.fk_post"
+		  . " AND p.fk_user = " . ref_pk('tb_user'));
 };
 
 $gen{merge} = sub {
-	if (chance(0.6))
+	my $which = weighted(tb_post => 40, tb_comment => 35, tb_user => 25);
+	if ($which eq 'tb_comment')
+	{
+		my @src = map {
+			'(' . join(', ', chance(0.6) ? ref_pk('tb_comment') : fresh_pk('tb_comment'),
+				sql_lit('int', maybe_null(0.15, ref_pk('tb_post'))), sql_lit('int', maybe_null(0.3, rint(-5, 60)))) . ')'
+		} 1 .. rint(1, 3);
+		return "MERGE INTO tb_comment m USING (VALUES " . join(', ', @src) . ") AS s(pk, fk_post, score)"
+		  . " ON m.pk_comment = s.pk"
+		  . " WHEN MATCHED AND s.fk_post IS NULL THEN DELETE"
+		  . " WHEN MATCHED THEN UPDATE SET fk_post = s.fk_post, score = s.score"
+		  . " WHEN NOT MATCHED THEN INSERT (pk_comment, fk_post, body, score) VALUES (s.pk, s.fk_post, 'merged', s.score)";
+	}
+	if ($which eq 'tb_post')
 	{
 		my @src = map {
 			'(' . join(', ', chance(0.5) ? ref_pk('tb_post') : fresh_pk('tb_post'), sql_lit('text', pick(@TITLES)),
@@ -617,6 +779,7 @@ $node->safe_psql('postgres',
 		series_insert('tb_user', 1, 45),
 		series_insert('tb_category', 1, 7),
 		series_insert('tb_post', 1, 150),
+		series_insert('tb_comment', 1, 120),
 		"UPDATE tb_post SET fk_user = NULL WHERE pk_post % 11 = 0",
 		"UPDATE tb_user SET fk_company = 25 WHERE pk_user % 13 = 0"));    # dangling from the start
 for my $tv (@tv_names)
@@ -636,6 +799,8 @@ if (!$selftest)
 }
 is( $node->safe_psql('postgres', "SELECT count(*) > 0 FROM tb_post JOIN tb_user ON pk_user = fk_user"),
 	't', 'schema populated');
+is( $node->safe_psql('postgres', "SELECT count(*) > 0 FROM tb_comment JOIN tb_post ON pk_post = fk_post"),
+	't', 'comments populated');
 
 # Sessions: the writer, and an observer that sees committed data only.
 my @psql_params = (on_error_stop => 0, timeout => $PostgreSQL::Test::Utils::timeout_default);
