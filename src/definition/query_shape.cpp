@@ -693,7 +693,11 @@ private:
     ShapeExpr TranslateSubquery(SubLink *sublink, ShapeExpr e) {
         e.kind = ShapeExpr::Kind::kOther;
         if (sublink->subLinkType != EXPR_SUBLINK) {
-            out_.shape.unsupported.push_back({"EXISTS, IN, ANY and ALL subqueries", "", e.location});
+            const char *what = sublink->subLinkType == EXISTS_SUBLINK  ? "an EXISTS subquery"
+                               : sublink->subLinkType == ARRAY_SUBLINK ? "an ARRAY(subquery)"
+                               : sublink->subLinkType == ALL_SUBLINK   ? "an ALL subquery"
+                                                                       : "an IN or ANY subquery";
+            out_.shape.unsupported.push_back({what, "", e.location});
             return e;
         }
         Query *q = castNode(Query, sublink->subselect);

@@ -42,7 +42,7 @@ std::string HintFor(const std::string &construct) {
     if (starts("subquery in WHERE"))
         return "Filter on columns of the root and its joined tables; aggregates of child rows belong in the "
                "select list.";
-    if (starts("EXISTS"))
+    if (starts("an EXISTS") || starts("an ARRAY") || starts("an IN") || starts("an ALL"))
         return "Aggregate the child rows in the select list instead, for example with count(*) or bool_or().";
     if (starts("TABLESAMPLE")) return "Sample when reading the TVIEW instead.";
     if (starts("LATERAL")) return "Join the relation directly on its key instead.";
