@@ -351,12 +351,6 @@ List *CollectViews(Query *query) {
     return views;
 }
 
-Oid TargetTypmodCollation(Node *expr, int32 *typmod, Oid *collation) {
-    *typmod = exprTypmod(expr);
-    *collation = exprCollation(expr);
-    return exprType(expr);
-}
-
 /* ------------------------------------------------------------------------
  * C++ translation (calls PostgreSQL only through pg::Call and the helpers above).
  * ------------------------------------------------------------------------ */
@@ -386,11 +380,6 @@ public:
             column.name = tle->resname != nullptr ? tle->resname : "?column?";
             column.expr = Translate(flat);
             out_.shape.targets.push_back(std::move(column));
-            int32 typmod;
-            Oid collation;
-            out_.target_types.push_back(TargetTypmodCollation(flat, &typmod, &collation));
-            out_.target_typmods.push_back(typmod);
-            out_.target_collations.push_back(collation);
         }
         for (auto &[node, level] : pending_quals_) AddWhere(node, level);
         return std::move(out_);
@@ -460,7 +449,7 @@ private:
         if (IsA(node, FromExpr)) {
             auto *from = castNode(FromExpr, node);
             if (left_item != nullptr && list_length(from->fromlist) != 1) {
-                Unsupported(join, "a view or subquery of several relations on the right side of LEFT JOIN");
+                Unsupported("a view or subquery of several relations on the right side of LEFT JOIN");
                 return;
             }
             ListCell *lc;
@@ -476,7 +465,7 @@ private:
         if (IsA(node, JoinExpr)) {
             auto *j = castNode(JoinExpr, node);
             if (left_item != nullptr) {
-                Unsupported(join, "a join on the right side of LEFT JOIN");
+                Unsupported("a join on the right side of LEFT JOIN");
                 return;
             }
             switch (j->jointype) {
@@ -494,9 +483,9 @@ private:
                     if (item.rel >= 0) from_out_->push_back(std::move(item));
                     return;
                 }
-                case JOIN_RIGHT: Unsupported(FromItem::Join::kUnsupported, "RIGHT JOIN"); return;
-                case JOIN_FULL: Unsupported(FromItem::Join::kUnsupported, "FULL JOIN"); return;
-                default: Unsupported(FromItem::Join::kUnsupported, "this kind of join"); return;
+                case JOIN_RIGHT: Unsupported("RIGHT JOIN"); return;
+                case JOIN_FULL: Unsupported("FULL JOIN"); return;
+                default: Unsupported("this kind of join"); return;
             }
         }
         auto *ref = castNode(RangeTblRef, node);
@@ -509,7 +498,7 @@ private:
                 level->rel_index[ref->rtindex] = rel;
                 if (left_item != nullptr) {
                     if (left_item->rel >= 0) {
-                        Unsupported(join, "a view or subquery of several relations on the right side of LEFT JOIN");
+                        Unsupported("a view or subquery of several relations on the right side of LEFT JOIN");
                         return;
                     }
                     left_item->rel = rel;
@@ -540,14 +529,8 @@ private:
         }
     }
 
-    void Unsupported(FromItem::Join, const char *what) {
-        FromItem item;
-        item.join = FromItem::Join::kUnsupported;
-        item.join_name = what;
-        // Joins the planner must refuse are reported through the unsupported list as well, so the
-        // refusal names the construct even if no relation was recorded for it.
-        out_.shape.unsupported.push_back({what, "", -1});
-    }
+    // A join the planner must refuse, reported by name (no relation is recorded for it).
+    void Unsupported(const char *what) { out_.shape.unsupported.push_back({what, "", -1}); }
 
     // Quals are flattened once the whole FROM clause is known (a qual may read relations that
     // appear later in the jointree walk of a view).

@@ -21,9 +21,6 @@ struct AnalyzedDefinition {
     std::vector<Node *> nodes;      // shape handle -> flattened expression (palloc'd)
     std::vector<Oid> relids;        // shape relation index -> pg_class OID
     std::vector<Oid> views;         // views the definition reads (dependencies)
-    std::vector<Oid> target_types;  // per select-list column
-    std::vector<int32> target_typmods;
-    std::vector<Oid> target_collations;
 };
 
 // `query` is an analyzed, not yet rewritten SELECT (as CREATE TABLE AS gets it). Not modified.

@@ -475,7 +475,7 @@ void LockJoinedRows(Run *run, int node, TupleTableSlot *row) {
         if (dim.parent != node || !OidIsValid(dim.by_key.index)) continue;  // joined to-one rows only
         Datum values[INDEX_MAX_KEYS];
         if (!KeyValues(row, dim.parent_attnos, dim.nkeys, values)) continue;
-        if (FindAndLock(run->rels[d], run->key_indexes[d], &dim.by_key, values, LockTupleShare, false, run->slots[d]))
+        if (FindAndLock(run->rels[d], run->key_indexes[d], &dim.by_key, values, LockTupleShare, run->slots[d]))
             LockJoinedRows(run, d, run->slots[d]);
     }
 }
@@ -561,7 +561,7 @@ void ComputeRow(Run *run, Work *w) {
     w->present = false;
     ClearWide(run);
     // The root row, share-locked unless it is our own.
-    if (!FindAndLock(run->rels[0], run->key_indexes[0], &tv->nodes[0].by_key, w->key, LockTupleShare, false,
+    if (!FindAndLock(run->rels[0], run->key_indexes[0], &tv->nodes[0].by_key, w->key, LockTupleShare,
                      run->slots[0]))
         return;
     FillWide(run, 0, run->slots[0]);
@@ -571,7 +571,7 @@ void ComputeRow(Run *run, Work *w) {
         if (n.child_scope) continue;  // aggregated by a subquery, not joined
         Datum values[INDEX_MAX_KEYS];
         bool found = run->present[n.parent] && KeyValues(run->slots[n.parent], n.parent_attnos, n.nkeys, values) &&
-                     FindAndLock(run->rels[i], run->key_indexes[i], &n.by_key, values, LockTupleShare, false,
+                     FindAndLock(run->rels[i], run->key_indexes[i], &n.by_key, values, LockTupleShare,
                                  run->slots[i]);
         if (found) {
             FillWide(run, i, run->slots[i]);

@@ -124,13 +124,13 @@ bool FindLatest(Relation rel, Relation index, const IndexKey *key, const Datum *
 }
 
 bool FindAndLock(Relation rel, Relation index, const IndexKey *key, const Datum *values, LockTupleMode mode,
-                 bool lock_own_rows, TupleTableSlot *slot) {
+                 TupleTableSlot *slot) {
     for (;;) {
         if (ScanIndex(rel, index, key, values, Visibility::kDirtyWait, slot, StopAtFirst, nullptr) == 0) {
             CheckNotDeletedUnderneath(rel, index, key, values, slot);
             return false;
         }
-        if (OwnRow(slot) && !lock_own_rows) return true;
+        if (OwnRow(slot)) return true;  // our own insert or update already holds it
         TM_FailureData tmfd;
         PushActiveSnapshot(GetLatestSnapshot());
         TM_Result result = table_tuple_lock(rel, &slot->tts_tid, GetActiveSnapshot(), slot, GetCurrentCommandId(false),

@@ -42,7 +42,7 @@ int ScanIndex(Relation rel, Relation index, const IndexKey *key, const Datum *va
 // there is none. Retries on concurrent change under READ COMMITTED; raises 40001 under
 // REPEATABLE READ / SERIALIZABLE.
 bool FindAndLock(Relation rel, Relation index, const IndexKey *key, const Datum *values, LockTupleMode mode,
-                 bool lock_own_rows, TupleTableSlot *slot);
+                 TupleTableSlot *slot);
 
 // Finds the latest version of the one row with these key values (a dirty snapshot, waiting for
 // in-progress writers) without locking it: the caller updates or deletes it with wait, and on
