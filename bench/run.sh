@@ -324,6 +324,8 @@ setup_config() { # SUITE CFG: create CFG's database for SUITE from its template,
   db=$(db_of "$suite" "$cfg")
   if [[ $suite == posts ]]; then
     psql_in postgres -c "CREATE DATABASE $db TEMPLATE bench_seed" || return 1
+    # Every configuration stores its read model's documents with lz4, as pg_tviews does.
+    psql_in postgres -c "ALTER DATABASE $db SET default_toast_compression = 'lz4'" || return 1
     case "$cfg" in
       plain) ;;
       tviews)
@@ -351,6 +353,8 @@ setup_config() { # SUITE CFG: create CFG's database for SUITE from its template,
     # before tv_user_feed is built (pg_tviews would create it itself, but only after filling
     # tv_user_feed, which then takes minutes instead of seconds).
     psql_in postgres -c "CREATE DATABASE $db TEMPLATE bench_seed_comments" || return 1
+    # Every configuration stores its read model's documents with lz4, as pg_tviews does.
+    psql_in postgres -c "ALTER DATABASE $db SET default_toast_compression = 'lz4'" || return 1
     case "$cfg" in
       plain) ;;
       tviews)

@@ -56,6 +56,12 @@ INSERT INTO big_src SELECT g, (SELECT string_agg(md5(g::text || ':' || i), '') F
 CREATE TABLE tv_big USING tview_am AS SELECT id, jsonb_build_object('body', body) AS data FROM big_src;
 SELECT pg_relation_size(reltoastrelid) > 0 AS toasted FROM pg_class WHERE oid = 'tv_big'::regclass;
 SELECT count(*) FROM tv_big t JOIN big_src b USING (id) WHERE t.data->>'body' = b.body;
+-- Documents are compressed with lz4 (the filling CREATE and every later write), and a user may
+-- choose another method for a column.
+SELECT attname, attcompression FROM pg_attribute WHERE attrelid = 'tv_big'::regclass AND attnum > 0 ORDER BY attnum;
+SELECT DISTINCT pg_column_compression(data) FROM tv_big;
+ALTER TABLE tv_big ALTER COLUMN data SET COMPRESSION pglz;
+SELECT attcompression FROM pg_attribute WHERE attrelid = 'tv_big'::regclass AND attname = 'data';
 
 -- Maintenance commands.
 VACUUM tv;
