@@ -39,12 +39,14 @@ extern "C" {
 #include "tcop/dest.h"
 #include "tcop/pquery.h"
 #include "nodes/makefuncs.h"
+#include "common/int.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 #include "miscadmin.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -58,6 +60,10 @@ struct Patch {
     int node;
     HeapTuple tuple;    // the new version of the changed row
     Bitmapset *changed; // its changed attnos
+    // Rows aggregated by a subquery (nodes with counters only): the row this change adds to the
+    // parent's aggregate and the one it takes away (an update in place: both).
+    HeapTuple added;
+    HeapTuple removed;
 };
 
 struct Work {
@@ -481,24 +487,33 @@ void LockJoinedRows(Run *run, int node, TupleTableSlot *row) {
 }
 
 // A change of a row aggregated by a subquery (or of a row joined to it inside the subquery)
-// patches the subquery's leaves in the TVIEW rows of its old and new parents.
+// patches the subquery's leaves in the TVIEW rows of its old and new parents. Counters
+// (CompiledCounter) need the rows themselves: a moved row is taken from its old parent and added
+// to its new one.
 void ClassifyChild(Run *run, int node, ChangeKind kind, Tuplestorestate *oldtab, Tuplestorestate *newtab) {
     const CompiledNode &n = run->tv->nodes[node];
-    auto whole = [node] {
+    auto make = [node, &n](Bitmapset *changed, TupleTableSlot *added, TupleTableSlot *removed) {
         auto *patch = static_cast<Patch *>(palloc0(sizeof(Patch)));
         patch->node = node;
-        patch->changed = bms_make_singleton(0);  // inserted or deleted: every leaf reading it
+        patch->changed = changed;
+        if (n.counted) {
+            if (added != nullptr) patch->added = ExecCopySlotHeapTuple(added);
+            if (removed != nullptr) patch->removed = ExecCopySlotHeapTuple(removed);
+        }
         return patch;
     };
     TupleTableSlot *before = TransitionSlot(run, node);
     TupleTableSlot *after = TransitionSlot(run, node);
     if (kind == ChangeKind::kInsert || kind == ChangeKind::kDelete) {
-        Tuplestorestate *rows = kind == ChangeKind::kInsert ? newtab : oldtab;
-        Visibility visibility = kind == ChangeKind::kInsert ? Visibility::kDirtyWait : Visibility::kLatest;
+        bool insert = kind == ChangeKind::kInsert;
+        Tuplestorestate *rows = insert ? newtab : oldtab;
+        Visibility visibility = insert ? Visibility::kDirtyWait : Visibility::kLatest;
         tuplestore_rescan(rows);
         while (tuplestore_gettupleslot(rows, true, false, after)) {
-            if (kind == ChangeKind::kInsert) LockJoinedRows(run, node, after);
-            CollectDependents(run, node, after, visibility, false, whole());
+            if (insert) LockJoinedRows(run, node, after);
+            // Inserted or deleted: every leaf reading the row.
+            Patch *patch = make(bms_make_singleton(0), insert ? after : nullptr, insert ? nullptr : after);
+            CollectDependents(run, node, after, visibility, false, patch);
         }
     } else {
         tuplestore_rescan(oldtab);
@@ -506,14 +521,15 @@ void ClassifyChild(Run *run, int node, ChangeKind kind, Tuplestorestate *oldtab,
         Bitmapset *changed;
         while (NextChangedPair(oldtab, newtab, before, after, n.used, &changed)) {
             if (changed == nullptr) continue;
-            auto *patch = static_cast<Patch *>(palloc0(sizeof(Patch)));
-            patch->node = node;
-            patch->changed = changed;
             bool moved = false;
             for (int i = 0; i < n.nkeys; i++) moved |= bms_is_member(n.key_attnos[i], changed);
             LockJoinedRows(run, node, after);
-            if (moved) CollectDependents(run, node, before, Visibility::kLatest, false, patch);
-            CollectDependents(run, node, after, Visibility::kLatest, false, patch);
+            if (moved) {
+                CollectDependents(run, node, before, Visibility::kLatest, false, make(changed, nullptr, before));
+                CollectDependents(run, node, after, Visibility::kLatest, false, make(changed, after, nullptr));
+            } else {
+                CollectDependents(run, node, after, Visibility::kLatest, false, make(changed, after, before));
+            }
         }
     }
     ExecDropSingleTupleTableSlot(before);
@@ -741,27 +757,157 @@ bool ApplyRecompute(Run *run, Work *w, bool exists) {
     return true;
 }
 
+bool LeafAffectedBy(const CompiledLeaf &leaf, const Patch *p) {
+    if (leaf.value == nullptr || !bms_is_member(p->node, leaf.input_nodes)) return false;
+    Bitmapset *reads = leaf.input_attnos[p->node];
+    return bms_is_member(0, reads) || bms_is_member(0, p->changed) || bms_overlap(reads, p->changed);
+}
+
 bool LeafAffected(const CompiledLeaf &leaf, List *patches) {
     ListCell *lc;
-    foreach (lc, patches) {
-        auto *p = static_cast<Patch *>(lfirst(lc));
-        if (leaf.value == nullptr || !bms_is_member(p->node, leaf.input_nodes)) continue;
-        Bitmapset *reads = leaf.input_attnos[p->node];
-        if (bms_is_member(0, reads) || bms_is_member(0, p->changed) || bms_overlap(reads, p->changed)) return true;
-    }
+    foreach (lc, patches)
+        if (LeafAffectedBy(leaf, static_cast<Patch *>(lfirst(lc)))) return true;
     return false;
+}
+
+// The aggregate's value in the TVIEW row as it is (tview_old): the column, or the number at the
+// leaf's JSON path. False if it is not there as it should be (the subquery runs instead).
+bool CurrentCount(Run *run, const CompiledLeaf &leaf, Oid type, Datum *value, bool *isnull) {
+    TupleTableSlot *old = run->tview_old;
+    if (leaf.path == 0) {
+        *value = old->tts_values[leaf.column];
+        *isnull = old->tts_isnull[leaf.column];
+        return true;
+    }
+    if (old->tts_isnull[leaf.column]) return false;
+    bool missing;
+    Datum found = jsonb_get_element(DatumGetJsonbP(old->tts_values[leaf.column]), leaf.path_elems, leaf.npath,
+                                    &missing, false);
+    if (missing) return false;
+    JsonbValue scalar;
+    if (!JsonbExtractScalar(&DatumGetJsonbP(found)->root, &scalar)) return false;
+    if (scalar.type == jbvNull) {
+        *isnull = true;
+        *value = 0;
+        return true;
+    }
+    if (scalar.type != jbvNumeric) return false;
+    *isnull = false;
+    *value = type == INT8OID ? DirectFunctionCall1(numeric_int8, NumericGetDatum(scalar.val.numeric))
+                             : NumericGetDatum(scalar.val.numeric);
+    return true;
+}
+
+// A counter's new value: its current value in the TVIEW row plus what the row's patches add and
+// take away. False when it cannot be known from the change: a removal that may leave a sum
+// NULL, an overflow, a change from elsewhere reaching the leaf, no current value, or a current
+// value this transaction wrote.
+bool CounterValue(Run *run, Work *w, const CompiledLeaf &leaf, Datum *value, bool *isnull) {
+    const CompiledCounter &c = leaf.counter;
+    TupleDesc child = RelationGetDescr(run->rels[c.node]);
+    Oid type = c.kind == CounterKind::kSumInt8 ? NUMERICOID : INT8OID;
+    int64 delta = 0;           // counts and sum(int2/int4)
+    Datum delta_numeric = 0;   // sum(int8)
+    bool summed = false;       // a non-NULL value was added
+    bool removed_value = false;
+    ListCell *lc;
+    foreach (lc, w->patches) {
+        auto *p = static_cast<Patch *>(lfirst(lc));
+        if (p->node != c.node) {
+            if (LeafAffectedBy(leaf, p)) return false;
+            continue;
+        }
+        if (p->added == nullptr && p->removed == nullptr) return false;
+        bool anull = true, rnull = true;
+        Datum a = 0, r = 0;
+        if (c.kind != CounterKind::kCountStar) {
+            if (p->added != nullptr) a = heap_getattr(p->added, c.attno, child, &anull);
+            if (p->removed != nullptr) r = heap_getattr(p->removed, c.attno, child, &rnull);
+        }
+        switch (c.kind) {
+            case CounterKind::kCountStar:
+                delta += (p->added != nullptr) - (p->removed != nullptr);
+                break;
+            case CounterKind::kCountColumn:
+                delta += (p->added != nullptr && !anull) - (p->removed != nullptr && !rnull);
+                break;
+            case CounterKind::kSumInt:
+            case CounterKind::kSumInt8: {
+                if (!rnull && anull) return false;  // may have been the last non-NULL value
+                if (anull) break;
+                summed = true;
+                removed_value |= !rnull;
+                if (c.kind == CounterKind::kSumInt8) {
+                    Datum d = DirectFunctionCall1(int8_numeric, a);
+                    if (!rnull) d = DirectFunctionCall2(numeric_sub, d, DirectFunctionCall1(int8_numeric, r));
+                    delta_numeric = delta_numeric == 0 ? d : DirectFunctionCall2(numeric_add, delta_numeric, d);
+                } else {
+                    int64 av = TupleDescAttr(child, c.attno - 1)->atttypid == INT2OID ? DatumGetInt16(a) : DatumGetInt32(a);
+                    int64 rv = rnull ? 0 : (TupleDescAttr(child, c.attno - 1)->atttypid == INT2OID ? DatumGetInt16(r)
+                                                                                                  : DatumGetInt32(r));
+                    if (pg_add_s64_overflow(delta, av - rv, &delta)) return false;
+                }
+                break;
+            }
+            case CounterKind::kNone: return false;
+        }
+    }
+    // The value in the row must be one our changes have not reached yet: a row version written by
+    // another (committed) transaction. One this transaction wrote may have run the subquery
+    // after these child rows changed (a cascade or a CTE changed parent and children in one
+    // statement, and the parent's kernel ran first): adding the change again would count it twice.
+    HeapTuple current_version = ExecFetchSlotHeapTuple(run->tview_old, false, nullptr);
+    if (TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(current_version->t_data))) return false;
+    Datum current;
+    bool current_null;
+    if (!CurrentCount(run, leaf, type, &current, &current_null)) return false;
+    if (c.kind == CounterKind::kCountStar || c.kind == CounterKind::kCountColumn) {
+        int64 result;
+        if (current_null || pg_add_s64_overflow(DatumGetInt64(current), delta, &result) || result < 0) return false;
+        *value = Int64GetDatum(result);
+        *isnull = false;
+        return true;
+    }
+    if (!summed) {  // nothing added or taken: the sum stays
+        *value = current;
+        *isnull = current_null;
+        return true;
+    }
+    if (current_null) {
+        if (removed_value) return false;  // a value taken from a NULL sum: not what the row says
+        current = c.kind == CounterKind::kSumInt8 ? DirectFunctionCall1(int8_numeric, Int64GetDatum(0)) : Int64GetDatum(0);
+    }
+    if (c.kind == CounterKind::kSumInt8) {
+        *value = DirectFunctionCall2(numeric_add, current, delta_numeric);
+    } else {
+        int64 result;
+        if (pg_add_s64_overflow(DatumGetInt64(current), delta, &result)) return false;
+        *value = Int64GetDatum(result);
+    }
+    *isnull = false;
+    return true;
 }
 
 bool ApplyPatches(Run *run, Work *w) {
     CompiledTview *tv = run->tv;
     TupleDesc desc = RelationGetDescr(run->tview);
+    slot_getallattrs(run->tview_old);
     // Which leaves to recompute, and whether they need more than the changed rows themselves.
+    // Counters are computed from the change right away.
     bool *affected = static_cast<bool *>(palloc0(sizeof(bool) * (tv->nleaves + 1)));
+    bool *counted = static_cast<bool *>(palloc0(sizeof(bool) * (tv->nleaves + 1)));
+    Datum *counts = static_cast<Datum *>(palloc0(sizeof(Datum) * (tv->nleaves + 1)));
+    bool *count_nulls = static_cast<bool *>(palloc0(sizeof(bool) * (tv->nleaves + 1)));
     bool need_chain = false;
     bool any = false;
     for (int l = 0; l < tv->nleaves; l++) {
         if (!LeafAffected(tv->leaves[l], w->patches)) continue;
         affected[l] = any = true;
+        if (tv->leaves[l].counter.kind != CounterKind::kNone &&
+            CounterValue(run, w, tv->leaves[l], &counts[l], &count_nulls[l])) {
+            counted[l] = true;
+            continue;
+        }
         int node = -1;
         while ((node = bms_next_member(tv->leaves[l].input_nodes, node)) >= 0) {
             bool patched = false;
@@ -787,7 +933,6 @@ bool ApplyPatches(Run *run, Work *w) {
         }
     }
 
-    slot_getallattrs(run->tview_old);
     Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * desc->natts));
     bool *nulls = static_cast<bool *>(palloc(sizeof(bool) * desc->natts));
     memcpy(values, run->tview_old->tts_values, sizeof(Datum) * desc->natts);
@@ -796,7 +941,15 @@ bool ApplyPatches(Run *run, Work *w) {
         if (!affected[l]) continue;
         const CompiledLeaf &leaf = tv->leaves[l];
         Form_pg_attribute att = TupleDescAttr(desc, leaf.column);
-        RunSublinks(run, leaf.sublinks);
+        if (counted[l]) {  // the counter's value stands in for its subquery's result
+            ParamExternData &param = run->sublink_results->params[leaf.counter.sublink];
+            param.value = counts[l];
+            param.isnull = count_nulls[l];
+            param.pflags = PARAM_FLAG_CONST;
+            param.ptype = tv->sublinks[leaf.counter.sublink].result_type;
+        } else {
+            RunSublinks(run, leaf.sublinks);
+        }
         bool isnull;
         Datum value = ExecEvalExprSwitchContext(leaf.value, run->econtext, &isnull);
         if (leaf.path == 0) {

@@ -18,6 +18,7 @@ extern "C" {
 #include "access/nbtree.h"
 #include "access/table.h"
 #include "access/xact.h"
+#include "catalog/pg_aggregate_d.h"
 #include "catalog/pg_am_d.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_index.h"
@@ -349,6 +350,147 @@ void PlanSublink(SubLink *sublink, const RemapContext *remap, MemoryContext cxt,
     MemoryContextSwitchTo(old);
 }
 
+// Strips a RelabelType (a binary-compatible cast the parser adds to one side of a comparison).
+Node *StripRelabel(Node *node) {
+    while (node != nullptr && IsA(node, RelabelType)) node = reinterpret_cast<Node *>(castNode(RelabelType, node)->arg);
+    return node;
+}
+
+bool IsZeroConst(Node *node) {
+    if (node == nullptr || !IsA(node, Const) || castNode(Const, node)->constisnull) return false;
+    Const *c = castNode(Const, node);
+    Oid output;
+    bool varlena;
+    getTypeOutputInfo(c->consttype, &output, &varlena);
+    return strcmp(OidOutputFunctionCall(output, c->constvalue), "0") == 0;
+}
+
+// Whether `expr`, a leaf's flattened expression that evaluates subquery `sublink` and nothing
+// else, is a counter (see CompiledCounter); fills `out` if so. C-style.
+bool DetectCounter(Node *expr, int sublink, const Bitmapset *leaf_nodes, const RemapContext *remap,
+                   const CompiledTview *tv, CompiledCounter *out) {
+    out->kind = CounterKind::kNone;
+    bool coalesced = false;
+    if (IsA(expr, CoalesceExpr)) {
+        List *args = castNode(CoalesceExpr, expr)->args;
+        if (list_length(args) != 2 || !IsZeroConst(static_cast<Node *>(lsecond(args)))) return false;
+        expr = static_cast<Node *>(linitial(args));
+        coalesced = true;
+    }
+    if (!IsA(expr, SubLink) || castNode(SubLink, expr)->subLinkType != EXPR_SUBLINK) return false;
+    (void) coalesced;
+    Query *q = castNode(Query, castNode(SubLink, expr)->subselect);
+    if (q->commandType != CMD_SELECT || !q->hasAggs || q->hasWindowFuncs || q->hasTargetSRFs || q->hasSubLinks ||
+        q->hasDistinctOn || q->hasRecursive || q->hasModifyingCTE || q->hasForUpdate || q->hasRowSecurity ||
+        q->groupClause != NIL || q->groupingSets != NIL || q->havingQual != nullptr || q->distinctClause != NIL ||
+        q->sortClause != NIL || q->limitCount != nullptr || q->limitOffset != nullptr || q->setOperations != nullptr ||
+        q->cteList != NIL || list_length(q->rtable) != 1 || list_length(q->jointree->fromlist) != 1)
+        return false;
+    RangeTblEntry *rte = static_cast<RangeTblEntry *>(linitial(q->rtable));
+    Node *from = static_cast<Node *>(linitial(q->jointree->fromlist));
+    if (rte->rtekind != RTE_RELATION || rte->tablesample != nullptr || !IsA(from, RangeTblRef) ||
+        castNode(RangeTblRef, from)->rtindex != 1)
+        return false;
+
+    // The one output: count(*), count(c.x) or sum(c.x) over an integer column, plain.
+    TargetEntry *only = nullptr;
+    ListCell *lc;
+    foreach (lc, q->targetList) {
+        auto *te = static_cast<TargetEntry *>(lfirst(lc));
+        if (te->resjunk) continue;
+        if (only != nullptr) return false;
+        only = te;
+    }
+    if (only == nullptr || !IsA(only->expr, Aggref)) return false;
+    Aggref *agg = castNode(Aggref, only->expr);
+    if (agg->aggorder != NIL || agg->aggdistinct != NIL || agg->aggfilter != nullptr || agg->aggvariadic ||
+        agg->agglevelsup != 0 || agg->aggkind != AGGKIND_NORMAL)
+        return false;
+    CounterKind kind;
+    switch (agg->aggfnoid) {
+        case F_COUNT_: kind = CounterKind::kCountStar; break;
+        case F_COUNT_ANY: kind = CounterKind::kCountColumn; break;
+        case F_SUM_INT2:
+        case F_SUM_INT4: kind = CounterKind::kSumInt; break;
+        case F_SUM_INT8: kind = CounterKind::kSumInt8; break;
+        default: return false;
+    }
+    AttrNumber attno = 0;
+    if (kind != CounterKind::kCountStar) {
+        if (list_length(agg->args) != 1) return false;
+        Node *arg = StripRelabel(reinterpret_cast<Node *>(castNode(TargetEntry, linitial(agg->args))->expr));
+        if (!IsA(arg, Var)) return false;
+        Var *var = castNode(Var, arg);
+        if (var->varno != 1 || var->varlevelsup != 0 || var->varattno <= 0) return false;
+        attno = var->varattno;
+    }
+
+    // WHERE: the correlation only (child column = enclosing row's column, ANDed).
+    List *quals = NIL;
+    Node *where = q->jointree->quals;
+    if (where == nullptr) return false;
+    if (IsA(where, BoolExpr)) {
+        if (castNode(BoolExpr, where)->boolop != AND_EXPR) return false;
+        quals = castNode(BoolExpr, where)->args;
+    } else {
+        quals = list_make1(where);
+    }
+    int npairs = 0;
+    AttrNumber local[INDEX_MAX_KEYS];
+    Var *outer[INDEX_MAX_KEYS];
+    foreach (lc, quals) {
+        Node *qual = static_cast<Node *>(lfirst(lc));
+        if (!IsA(qual, OpExpr) || list_length(castNode(OpExpr, qual)->args) != 2 || npairs == INDEX_MAX_KEYS)
+            return false;
+        OpExpr *op = castNode(OpExpr, qual);
+        if (!op_mergejoinable(op->opno, exprType(static_cast<Node *>(linitial(op->args))))) return false;
+        Node *a = StripRelabel(static_cast<Node *>(linitial(op->args)));
+        Node *b = StripRelabel(static_cast<Node *>(lsecond(op->args)));
+        if (!IsA(a, Var) || !IsA(b, Var)) return false;
+        Var *va = castNode(Var, a), *vb = castNode(Var, b);
+        if (va->varlevelsup == 1 && vb->varlevelsup == 0) std::swap(va, vb);
+        if (va->varlevelsup != 0 || va->varno != 1 || va->varattno <= 0 || vb->varlevelsup != 1 || vb->varattno <= 0)
+            return false;
+        local[npairs] = va->varattno;
+        outer[npairs] = vb;
+        npairs++;
+    }
+    if (npairs == 0) return false;
+
+    // The child node the planner made of this subquery: one the leaf reads, same table, same edge.
+    for (int n = 0; n < tv->nnodes; n++) {
+        const CompiledNode &cn = tv->nodes[n];
+        if (!cn.child_scope || !bms_is_member(n, leaf_nodes) || cn.relid != rte->relid || cn.nkeys != npairs) continue;
+        bool same = true;
+        for (int i = 0; same && i < npairs; i++) {
+            if (remap->node_of_rel[outer[i]->varno - 1] != cn.parent) same = false;
+            bool found = false;
+            for (int j = 0; j < cn.nkeys; j++)
+                found |= cn.key_attnos[j] == local[i] && cn.parent_attnos[j] == outer[i]->varattno;
+            same &= found;
+        }
+        if (!same) continue;
+        out->kind = kind;
+        out->node = n;
+        out->attno = attno;
+        out->sublink = sublink;
+        return true;
+    }
+    return false;
+}
+
+void MarkCounted(CompiledTview *tv, int node) { tv->nodes[node].counted = true; }
+
+// The elements of a text[] path, for jsonb_get_element.
+Datum *PathElements(Datum path, int *n, MemoryContext cxt) {
+    MemoryContext old = MemoryContextSwitchTo(cxt);
+    Datum *elems;
+    bool *nulls;
+    deconstruct_array(DatumGetArrayTypeP(path), TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, n);
+    MemoryContextSwitchTo(old);
+    return elems;
+}
+
 Datum MakePath(char **elems, int n, MemoryContext cxt) {
     MemoryContext old = MemoryContextSwitchTo(cxt);
     Datum *datums = static_cast<Datum *>(palloc(sizeof(Datum) * (n + 1)));
@@ -535,9 +677,14 @@ void Compile(CompiledTview *tv, const catalog::TviewRow *row) {
             std::vector<char *> elems;
             for (const std::string &p : pl.path) elems.push_back(const_cast<char *>(p.c_str()));
             cl.path = pg::Call(MakePath, elems.data(), static_cast<int>(elems.size()), cxt);
+            cl.path_elems = pg::Call(PathElements, cl.path, &cl.npath, cxt);
         }
         cl.value = pg::Call(CompileExpr, def.nodes[pl.handle], &remap, json_path, cxt);
         cl.sublinks = pg::Call(CopyBitmap, static_cast<const Bitmapset *>(remap.used), cxt);
+        if (pg::Call(bms_num_members, static_cast<const Bitmapset *>(cl.sublinks)) == 1 &&
+            pg::Call(DetectCounter, def.nodes[pl.handle], pg::Call(bms_singleton_member, static_cast<const Bitmapset *>(cl.sublinks)),
+                     static_cast<const Bitmapset *>(cl.input_nodes), static_cast<const RemapContext *>(&remap), static_cast<const CompiledTview *>(tv), &cl.counter))
+            pg::Call(MarkCounted, tv, cl.counter.node);
     }
     std::vector<int> filters;
     for (size_t p = 0; p < plan.predicates.size(); p++)

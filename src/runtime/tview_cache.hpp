@@ -44,6 +44,7 @@ struct CompiledNode {
     ExprState **edge_filters;
     bool conditional;         // an edge filter here or above: joined rows may still be absent
     bool child_scope;         // a row aggregated by a subquery of the select list, not joined
+    bool counted;             // a counter leaf counts its changes (kernels keep the changed rows)
     int wide_offset;          // wide attribute of this relation's attno 1, minus 1
     int natts;
     Bitmapset *used;          // attnos the TVIEW reads (0 = whole row)
@@ -64,9 +65,26 @@ struct CompiledSublink {
     bool result_typbyval;
 };
 
+// A leaf whose value is a count or an integer sum of child rows, `(SELECT count(*) | count(c.x) |
+// sum(c.x) FROM child c WHERE c.fk = r.key)`, bare or in COALESCE(..., 0): maintained from the
+// change (the value in the TVIEW row plus what the changed child rows add and remove) instead
+// of running the subquery. A removal that may leave a sum NULL, an overflow, or a value that is
+// not where it should be in the row falls back to running the subquery for that row.
+enum class CounterKind : uint8 { kNone, kCountStar, kCountColumn, kSumInt, kSumInt8 };
+
+struct CompiledCounter {
+    CounterKind kind;
+    int node;                 // the child node whose changes it counts
+    AttrNumber attno;         // the counted or summed column of the child
+    int sublink;              // the subquery it stands for (its result is that parameter)
+};
+
 struct CompiledLeaf {
     int column;               // TVIEW column (0-based)
     Datum path;               // text[] for jsonb_set; 0 for a whole column
+    int npath;
+    Datum *path_elems;        // the path's elements (text), for reading the current value
+    CompiledCounter counter;  // kind kNone: not a counter
     ExprState *value;         // to_jsonb(leaf) for JSON paths, the column expression otherwise
     Bitmapset *input_nodes;   // nodes it reads
     Bitmapset **input_attnos; // [node] attnos it reads (0 = whole row)

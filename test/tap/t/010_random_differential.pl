@@ -224,7 +224,8 @@ my @tviews = (
            WHERE p.fk_user = u.pk_user), '[]') AS posts
   FROM tb_user u},
 
-	# Shape 4, one level, many aggregates of a post's comments: count, avg, an expression over
+	# Shape 4, one level, many aggregates of a post's comments: count, sum and count(column)
+	# (maintained from the change, as columns and JSON paths), avg, an expression over
 	# several aggregates (min, max of text, bool_and, count of a column, sum), bool_or over an
 	# inner-joined author, string_agg over a left-joined author with a filter, array_agg over a
 	# chain of two inner joins (comment -> user -> company); a root LEFT JOIN and a root filter
@@ -232,6 +233,10 @@ my @tviews = (
 	tv_post_stats => q{SELECT p.pk_post, p.title, u.name AS author,
        (SELECT count(*) FROM tb_comment m WHERE m.fk_post = p.pk_post) AS n_comments,
        (SELECT avg(m.score) FROM tb_comment m WHERE m.fk_post = p.pk_post) AS avg_score,
+       (SELECT sum(m.score) FROM tb_comment m WHERE m.fk_post = p.pk_post) AS score_sum,
+       jsonb_build_object('scored', (SELECT count(m.score) FROM tb_comment m WHERE m.fk_post = p.pk_post),
+                          'total', COALESCE((SELECT sum(m.score) FROM tb_comment m WHERE m.fk_post = p.pk_post), 0))
+         AS counters,
        (SELECT jsonb_build_object('min', min(m.score), 'max', max(m.body), 'all_positive', bool_and(m.score > 0),
                                   'scored', count(m.score), 'sum', sum(m.score))
           FROM tb_comment m WHERE m.fk_post = p.pk_post) AS extremes,
