@@ -58,6 +58,15 @@ COMMENT ON FUNCTION @extschema@.pg_tviews_create(text, text) IS
 CREATE FUNCTION @extschema@.pg_tviews_refresh(tview regclass) RETURNS void
     AS 'MODULE_PATHNAME', 'pg_tviews_refresh' LANGUAGE C STRICT VOLATILE;
 COMMENT ON FUNCTION @extschema@.pg_tviews_refresh(regclass) IS 'rebuilds a TVIEW from its definition';
+CREATE FUNCTION @extschema@.pg_tviews_kernels(
+    OUT tview regclass, OUT source regclass, OUT change text, OUT tier text,
+    OUT runs_interpreted bigint, OUT runs_compiled bigint,
+    OUT compiles bigint, OUT compile_ms double precision, OUT compile_failures bigint)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'pg_tviews_kernels' LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION @extschema@.pg_tviews_kernels() IS
+    'This backend''s TVIEW refresh kernels (one per TVIEW, source and kind of change): the tier of their last run (interpreted or compiled), runs per tier, and the compilations of their TVIEW''s kernels (count, total milliseconds, failures).';
+
 CREATE FUNCTION @extschema@.pg_tviews_verify(tview regclass) RETURNS bigint
     AS 'MODULE_PATHNAME', 'pg_tviews_verify' LANGUAGE C STRICT VOLATILE;
 COMMENT ON FUNCTION @extschema@.pg_tviews_verify(regclass) IS

@@ -6,7 +6,11 @@
 # /tmp/pg_tviews-test.XXXXXX owned by `postgres` and the suites run as `postgres` (initdb
 # refuses root); results are copied back to $BUILD_DIR/test-output. As an ordinary user
 # everything runs in place, output under $BUILD_DIR/test-output.
+# Every suite runs once per kernel tier: "compiled" (pg_tviews.jit = on, jit_threshold = 0: every
+# kernel compiled to native code before its first run) and "interpreted" (pg_tviews.jit = off);
+# the expected outputs are the same. Output per suite and tier: $BUILD_DIR/test-output/SUITE-TIER.
 # Environment: BUILD_DIR (default build), PROVE_FLAGS (extra prove flags),
+# PG_TVIEWS_TIERS (default "compiled interpreted"),
 # PG_TVIEWS_KEEP_TMP=1 (keep the /tmp work dir even on success).
 # Last line of output: "N passed, N failed" (suites).
 set -euo pipefail
@@ -21,6 +25,11 @@ case "$what" in
   all) suites=(regress isolation tap) ;;
   *) echo "usage: $0 [regress|isolation|tap|all]" >&2; exit 2 ;;
 esac
+
+TIERS=${PG_TVIEWS_TIERS:-compiled interpreted}
+for t in $TIERS; do
+  case "$t" in compiled|interpreted) ;; *) echo "run-tests: PG_TVIEWS_TIERS: unknown tier '$t'" >&2; exit 2 ;; esac
+done
 
 REGRESS_PORT=55432
 ISOLATION_PORT=55433
@@ -100,13 +109,20 @@ RESULTS=$BUILD_DIR/test-output
 
 "$ROOT/scripts/stage-install.sh" "$BUILD_DIR" "$STAGE"
 STAGE_BIN=$STAGE/lib/postgresql/15/bin
-CONF=$SRC/test/pg_tviews.conf
-
-for s in "${suites[@]}"; do
-  rm -rf "${OUT:?}/$s"
-  mkdir -p "$OUT/$s"
+# One configuration per tier: the suites' settings plus the tier's.
+mkdir -p "$OUT"
+for t in $TIERS; do
+  cp "$SRC/test/pg_tviews.conf" "$OUT/pg_tviews-$t.conf"
+  case "$t" in
+    compiled) printf 'pg_tviews.jit = on\npg_tviews.jit_threshold = 0\n' >>"$OUT/pg_tviews-$t.conf" ;;
+    interpreted) printf 'pg_tviews.jit = off\n' >>"$OUT/pg_tviews-$t.conf" ;;
+  esac
+  for s in "${suites[@]}"; do
+    rm -rf "${OUT:?}/$s-$t"
+    mkdir -p "$OUT/$s-$t"
+    [[ "$s" == tap ]] && mkdir -p "$OUT/$s-$t/tmp_check"
+  done
 done
-[[ " ${suites[*]} " == *" tap "* ]] && mkdir -p "$OUT/tap/tmp_check"
 [[ $AS_ROOT -eq 1 ]] && mkdir -p "$WORK/tmp"
 if [[ $AS_ROOT -eq 1 ]]; then
   chown -R -h postgres:postgres "$WORK"
@@ -120,6 +136,7 @@ run_in() {
     env -u PGHOST -u PGHOSTADDR -u PGPORT -u PGUSER -u PGDATABASE -u PGSERVICE -u PGOPTIONS
     "PATH=$STAGE_BIN:$PATH"
     "PG_TVIEWS_TEST_CONF=$CONF"
+    "PG_TVIEWS_TIER=$TIER"
     "PG_TVIEWS_SRC=$SRC"
   )
   if [[ $AS_ROOT -eq 1 ]]; then
@@ -155,7 +172,7 @@ show_tail() { # FILE LINES
 }
 
 run_regress() {
-  local o=$OUT/regress rc=0
+  local o=$OUT/regress-$TIER rc=0
   run_in "$o" "$PG_REGRESS" \
     --temp-instance="$o/tmp_instance" --temp-config="$CONF" --port=$REGRESS_PORT \
     --bindir="$STAGE_BIN" --inputdir="$SRC" --outputdir="$o" \
@@ -174,7 +191,7 @@ run_regress() {
 }
 
 run_isolation() {
-  local o=$OUT/isolation rc=0
+  local o=$OUT/isolation-$TIER rc=0
   run_in "$o" "$PG_ISOLATION_REGRESS" \
     --temp-instance="$o/tmp_instance" --temp-config="$CONF" --port=$ISOLATION_PORT \
     --bindir="$STAGE_BIN" --inputdir="$SRC/test/isolation" --outputdir="$o" \
@@ -193,7 +210,7 @@ run_isolation() {
 }
 
 run_tap() {
-  local o=$OUT/tap rc=0 f tests=() pflags=()
+  local o=$OUT/tap-$TIER rc=0 f tests=() pflags=()
   read -r -a pflags <<<"${PROVE_FLAGS:-}"
   for f in "$SRC"/test/tap/t/*.pl; do tests+=("t/${f##*/}"); done
   # As root, short-lived socket dirs go inside the work dir, not loose in /tmp.
@@ -218,29 +235,34 @@ run_tap() {
 passed=0
 failed=0
 summary=()
-for s in "${suites[@]}"; do
-  echo "===== $s ====="
-  if ! check_suite "$s"; then
-    summary+=("$s: FAILED (suite missing, incomplete or empty)")
-    failed=$((failed + 1))
-    continue
-  fi
-  if "run_$s"; then
-    summary+=("$s: passed")
-    passed=$((passed + 1))
-  else
-    summary+=("$s: FAILED (output in $RESULTS/$s)")
-    failed=$((failed + 1))
-  fi
+for TIER in $TIERS; do
+  CONF=$OUT/pg_tviews-$TIER.conf
+  for s in "${suites[@]}"; do
+    echo "===== $s ($TIER kernels) ====="
+    if ! check_suite "$s"; then
+      summary+=("$s ($TIER): FAILED (suite missing, incomplete or empty)")
+      failed=$((failed + 1))
+      continue
+    fi
+    if "run_$s"; then
+      summary+=("$s ($TIER): passed")
+      passed=$((passed + 1))
+    else
+      summary+=("$s ($TIER): FAILED (output in $RESULTS/$s-$TIER)")
+      failed=$((failed + 1))
+    fi
+  done
 done
 
 if [[ $AS_ROOT -eq 1 ]]; then
   mkdir -p "$RESULTS"
-  for s in "${suites[@]}"; do
-    rm -rf "${RESULTS:?}/$s"
-    # keep outputs and logs, not the (large) temp instances
-    (cd "$OUT" && tar --exclude=tmp_instance --exclude='pgdata' --exclude='t_*_data' -cf - "$s") \
-      | (cd "$RESULTS" && tar --no-same-owner -xf -) || true
+  for t in $TIERS; do
+    for s in "${suites[@]}"; do
+      rm -rf "${RESULTS:?}/$s-$t"
+      # keep outputs and logs, not the (large) temp instances
+      (cd "$OUT" && tar --exclude=tmp_instance --exclude='pgdata' --exclude='t_*_data' -cf - "$s-$t") \
+        | (cd "$RESULTS" && tar --no-same-owner -xf -) || true
+    done
   done
   if [[ $failed -eq 0 && -z "${PG_TVIEWS_KEEP_TMP:-}" ]]; then
     rm -rf "$WORK"

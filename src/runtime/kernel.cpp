@@ -26,6 +26,7 @@
 #include "am/tview_am.hpp"
 #include "runtime/maintain.hpp"
 #include "runtime/row_access.hpp"
+#include "runtime/tiers.hpp"
 
 extern "C" {
 #include "access/genam.h"
@@ -79,6 +80,9 @@ struct Work {
 struct Run {
     CompiledTview *tv;
     MemoryContext cxt;
+    bool compiled;            // this run's per-row programs run as native code
+    RowKernels *kernels;      // per node
+    kernel::Word *changed_words;  // an update program's output
     Relation *rels;           // per node
     Relation *key_indexes;    // per node: its by_key index
     Relation *fk_indexes;     // per node > 0: the parent's index on the edge's foreign key
@@ -367,16 +371,22 @@ void CollectRoots(Run *run, int node, const Datum *values, Visibility visibility
               CollectVisit, &ctx);
 }
 
+// The values of `row` (a row of `node`) that find its dependents: the root's key, or the key the
+// node's edge joins on. False if one is NULL. The node's key program, in this run's tier.
+bool RowKey(Run *run, int node, TupleTableSlot *row, Datum *values) {
+    const RowKernels &k = run->kernels[node];
+    slot_getsomeattrs(row, k.key->natts);
+    auto *v = reinterpret_cast<const kernel::Word *>(row->tts_values);
+    auto *out = reinterpret_cast<kernel::Word *>(values);
+    return (k.key_fn != nullptr ? k.key_fn(v, row->tts_isnull, out) : kernel::InterpretKey(*k.key, v, row->tts_isnull, out)) != 0;
+}
+
 // The TVIEW rows that depend on `row`, a row of `node`.
 void CollectDependents(Run *run, int node, TupleTableSlot *row, Visibility visibility, bool recompute, Patch *patch) {
-    CompiledTview *tv = run->tv;
     Datum values[INDEX_MAX_KEYS];
-    if (node == 0) {
-        if (KeyValues(row, tv->root_key, tv->nkey, values)) AddWork(run, values, recompute, patch);
-        return;
-    }
-    const CompiledNode &n = tv->nodes[node];
-    if (KeyValues(row, n.key_attnos, n.nkeys, values)) CollectRoots(run, node, values, visibility, recompute, patch);
+    if (!RowKey(run, node, row, values)) return;
+    if (node == 0) AddWork(run, values, recompute, patch);
+    else CollectRoots(run, node, values, visibility, recompute, patch);
 }
 
 // The attnos among `of` whose values differ between two versions of a row.
@@ -424,42 +434,73 @@ void ClassifyInsertOrDelete(Run *run, int node, Tuplestorestate *rows, bool inse
     ExecDropSingleTupleTableSlot(slot);
 }
 
-// The next (old, new) pair of an update's transition tables, and which of `used` changed
-// (nullptr: none). False at the end.
-bool NextChangedPair(Tuplestorestate *oldtab, Tuplestorestate *newtab, TupleTableSlot *before, TupleTableSlot *after,
-                     Bitmapset *used, Bitmapset **changed) {
+Bitmapset *WordsToBitmapset(const kernel::Word *words, int natts) {
+    Bitmapset *set = nullptr;
+    for (int w = 0; w < kernel::ChangedWords(natts); w++)
+        for (kernel::Word bits = words[w]; bits != 0; bits &= bits - 1)
+            set = bms_add_member(set, w * 64 + __builtin_ctzll(bits));
+    return set;
+}
+
+// The next (old, new) pair of an update's transition tables of `node`, what the change means for
+// the TVIEW (a kernel::Verdict) and which of the columns it reads changed (nullptr: none). The
+// node's update program in this run's tier; nodes read whole (to_jsonb(row)) take the generic
+// path. False at the end.
+bool NextChangedPair(Run *run, int node, Tuplestorestate *oldtab, Tuplestorestate *newtab, TupleTableSlot *before,
+                     TupleTableSlot *after, Bitmapset **changed, int32 *verdict) {
     if (!tuplestore_gettupleslot(oldtab, true, false, before)) return false;
     if (!tuplestore_gettupleslot(newtab, true, false, after))
         elog(ERROR, "pg_tviews: transition tables of an update differ in length");
+    const RowKernels &k = run->kernels[node];
+    if (k.update != nullptr) {
+        int natts = k.update->natts;
+        slot_getsomeattrs(before, natts);
+        slot_getsomeattrs(after, natts);
+        auto *ov = reinterpret_cast<const kernel::Word *>(before->tts_values);
+        auto *nv = reinterpret_cast<const kernel::Word *>(after->tts_values);
+        *verdict = k.update_fn != nullptr
+                       ? k.update_fn(ov, before->tts_isnull, nv, after->tts_isnull, run->changed_words)
+                       : kernel::InterpretUpdate(*k.update, tviews_jit_datum_equal, ov, before->tts_isnull, nv,
+                                                 after->tts_isnull, run->changed_words);
+        *changed = *verdict == kernel::kUnchanged ? nullptr : WordsToBitmapset(run->changed_words, natts);
+        return true;
+    }
+    const CompiledTview *tv = run->tv;
+    const CompiledNode &n = tv->nodes[node];
     bool whole_row;
-    *changed = ChangedAttnos(before, after, used, &whole_row);
+    *changed = ChangedAttnos(before, after, n.used, &whole_row);
+    bool key_changed = false;
+    if (node == 0) {
+        for (int i = 0; i < tv->nkey; i++) key_changed |= bms_is_member(tv->root_key[i], *changed);
+    } else {
+        for (int i = 0; i < n.nkeys; i++) key_changed |= bms_is_member(n.key_attnos[i], *changed);
+    }
+    if (*changed == nullptr) *verdict = kernel::kUnchanged;
+    else if (key_changed) *verdict = kernel::kKeyChanged;
+    else if (bms_overlap(*changed, n.structural) || n.conditional) *verdict = kernel::kRecompute;
+    else *verdict = kernel::kPatch;
     return true;
 }
 
 void ClassifyUpdate(Run *run, int node, Tuplestorestate *oldtab, Tuplestorestate *newtab) {
-    const CompiledNode &n = run->tv->nodes[node];
     TupleTableSlot *before = TransitionSlot(run, node);
     TupleTableSlot *after = TransitionSlot(run, node);
     tuplestore_rescan(oldtab);
     tuplestore_rescan(newtab);
     Bitmapset *changed;
-    while (NextChangedPair(oldtab, newtab, before, after, n.used, &changed)) {
-        if (changed == nullptr) continue;  // nothing the TVIEW reads
-        bool key_changed = false;
-        if (node == 0) {
-            for (int i = 0; i < run->tv->nkey; i++) key_changed |= bms_is_member(run->tv->root_key[i], changed);
-        } else {
-            for (int i = 0; i < n.nkeys; i++) key_changed |= bms_is_member(n.key_attnos[i], changed);
-        }
-        if (key_changed) {
+    int32 verdict;
+    while (NextChangedPair(run, node, oldtab, newtab, before, after, &changed, &verdict)) {
+        if (verdict == kernel::kUnchanged) continue;  // nothing the TVIEW reads
+        if (verdict == kernel::kKeyChanged) {
             // The rows that depended on the old key lose it; rows may now depend on the new key.
             CollectDependents(run, node, before, Visibility::kLatest, true, nullptr);
             CollectDependents(run, node, after, Visibility::kDirtyWait, true, nullptr);
-        } else if (bms_overlap(changed, n.structural) || n.conditional) {
-            // (A row joined through a conditional edge may be linked yet absent: recompute.)
+        } else if (verdict == kernel::kRecompute) {
+            // A structural column, or a row joined through a conditional edge (it may be linked
+            // yet absent): recompute.
             CollectDependents(run, node, after, Visibility::kLatest, true, nullptr);
         } else {
-            auto *patch = static_cast<Patch *>(palloc(sizeof(Patch)));
+            auto *patch = static_cast<Patch *>(palloc0(sizeof(Patch)));
             patch->node = node;
             patch->tuple = ExecCopySlotHeapTuple(after);
             patch->changed = changed;
@@ -519,10 +560,10 @@ void ClassifyChild(Run *run, int node, ChangeKind kind, Tuplestorestate *oldtab,
         tuplestore_rescan(oldtab);
         tuplestore_rescan(newtab);
         Bitmapset *changed;
-        while (NextChangedPair(oldtab, newtab, before, after, n.used, &changed)) {
-            if (changed == nullptr) continue;
-            bool moved = false;
-            for (int i = 0; i < n.nkeys; i++) moved |= bms_is_member(n.key_attnos[i], changed);
+        int32 verdict;
+        while (NextChangedPair(run, node, oldtab, newtab, before, after, &changed, &verdict)) {
+            if (verdict == kernel::kUnchanged) continue;
+            bool moved = verdict == kernel::kKeyChanged;  // its correlation columns: another parent
             LockJoinedRows(run, node, after);
             if (moved) {
                 CollectDependents(run, node, before, Visibility::kLatest, false, make(changed, nullptr, before));
@@ -1011,6 +1052,14 @@ void RunKernel(CompiledTview *tv, Oid source, ChangeKind kind, Tuplestorestate *
     Run run = {};
     run.cxt = cxt;
     OpenRun(&run, tv);
+    run.compiled = StartKernelRun(tv, source, kind);
+    run.kernels = static_cast<RowKernels *>(palloc0(sizeof(RowKernels) * tv->nnodes));
+    int natts = 0;
+    for (int node = 0; node < tv->nnodes; node++) {
+        run.kernels[node] = NodeKernels(tv, node, run.compiled);
+        if (run.kernels[node].update != nullptr) natts = Max(natts, run.kernels[node].update->natts);
+    }
+    run.changed_words = static_cast<kernel::Word *>(palloc0(sizeof(kernel::Word) * kernel::ChangedWords(natts)));
     run.outer_latest = UseLatestSnapshot(nullptr);
     RetakeLatest(&run);  // taken after our own row locks on the changed rows (see the header)
     for (int node = 0; node < tv->nnodes; node++) {

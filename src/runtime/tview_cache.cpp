@@ -5,6 +5,7 @@
 // cache itself is a dynahash table in TopMemoryContext.
 #include "runtime/tview_cache.hpp"
 #include "runtime/row_access.hpp"
+#include "runtime/tiers.hpp"
 
 #include "boundary/guard.hpp"
 #include "catalog/catalog.hpp"
@@ -728,6 +729,7 @@ void Compile(CompiledTview *tv, const catalog::TviewRow *row) {
     tv->ndependents = pg::Call(list_length, static_cast<const List *>(dependents));
     tv->dependents = AllocArray<Oid>(cxt, tv->ndependents);
     for (int i = 0; i < tv->ndependents; i++) tv->dependents[i] = pg::Call(list_nth_oid, static_cast<const List *>(dependents), i);
+    BuildKernelSet(tv);
     tv->valid = true;
 }
 

@@ -127,6 +127,8 @@ struct CompiledTview {
 
     int ndependents;
     Oid *dependents;          // TVIEWs reading this one: its changes are handed to their kernels
+
+    struct KernelSet *kernels;  // the per-row programs and their native code (runtime/tiers.hpp)
 };
 
 // The compiled TVIEW, built on first use (or after invalidation). nullptr if `tview` is not a

@@ -10,6 +10,7 @@
 #include "am/tview_am.hpp"
 #include "boundary/guard.hpp"
 #include "core/error.hpp"
+#include "runtime/tiers.hpp"
 #include "runtime/tview_cache.hpp"
 
 extern "C" {
@@ -32,6 +33,7 @@ void DefineSettings() {
         "pg_tviews.restore_mode", "Lets this session write rows of TVIEWs directly (for pg_restore).",
         "Only for loading a dump: rows written in restore mode are not checked against the TVIEW's definition.",
         &am::restore_mode, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
+    runtime::DefineJitSettings();
     MarkGUCPrefixReserved("pg_tviews");
 }
 }  // namespace
