@@ -13,7 +13,7 @@ SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)
 export BUILD_TYPE
 
 .PHONY: all configure build install installcheck test unit test-regress test-isolation \
-        test-tap test-sql demo demo-stop bench clean debug-test help deps
+        test-tap test-sql demo demo-stop bench bench-kernels clean debug-test help deps
 
 all: build
 
@@ -78,6 +78,12 @@ bench:
 	  echo "bench: bench/run.sh does not exist yet: no benchmark to run"; exit 1; fi
 	$(MAKE) build
 	BUILD_DIR=$(BUILD_DIR) bash bench/run.sh
+	BUILD_DIR=$(BUILD_DIR) bash bench/kernels.sh | tee bench/results/kernels-latest.md
+
+# The refresh kernels alone, interpreted and compiled tiers side by side (a few minutes).
+bench-kernels:
+	$(MAKE) build
+	BUILD_DIR=$(BUILD_DIR) bash bench/kernels.sh | tee bench/results/kernels-latest.md
 
 clean:
 	rm -rf $(BUILD_DIR)

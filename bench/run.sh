@@ -58,7 +58,7 @@ case "$BENCH_SUITE" in
   *) echo "bench: BENCH_SUITE must be posts, comments or all" >&2; exit 2 ;;
 esac
 BENCH_WORKLOADS=${BENCH_WORKLOADS:-$DEFAULT_WORKLOADS}
-BENCH_CONFIGS=${BENCH_CONFIGS:-"plain tviews triggers matview"}
+BENCH_CONFIGS=${BENCH_CONFIGS:-"plain tviews tviews_nojit triggers matview"}
 BENCH_REFRESH_REPEAT=${BENCH_REFRESH_REPEAT:-3}
 BENCH_KEEP=${BENCH_KEEP:-0}
 PORT=${BENCH_PORT:-55450}
@@ -113,16 +113,24 @@ for w in $BENCH_WORKLOADS; do
 done
 has_suite() { [[ " ${SUITES[*]} " == *" $1 "* ]]; }
 # db_of SUITE CFG: the database of configuration CFG in SUITE
-db_of() { if [[ $1 == comments ]]; then echo "c_$2"; else echo "$2"; fi; }
+# (tviews_nojit is the tviews database with pg_tviews.jit = off in its sessions.)
+db_of() {
+  local cfg=$2
+  [[ $cfg == tviews_nojit ]] && cfg=tviews
+  if [[ $1 == comments ]]; then echo "c_$cfg"; else echo "$cfg"; fi
+}
 RUN_CONFIGS=()   # configurations pgbench runs on, in this order
 WANT_MATVIEW=0
 for cfg in $BENCH_CONFIGS; do
   case "$cfg" in
-    plain|tviews|triggers) RUN_CONFIGS+=("$cfg") ;;
+    plain|tviews|tviews_nojit|triggers) RUN_CONFIGS+=("$cfg") ;;
     matview) WANT_MATVIEW=1 ;;
     *) die_usage "BENCH_CONFIGS: unknown configuration '$cfg'" ;;
   esac
 done
+if [[ " ${RUN_CONFIGS[*]} " == *" tviews_nojit "* && " ${RUN_CONFIGS[*]} " != *" tviews "* ]]; then
+  die_usage "BENCH_CONFIGS: tviews_nojit runs on the tviews database: list tviews too"
+fi
 
 # ---- the build and its source tree -----------------------------------------------------------
 SYS_BIN=/usr/lib/postgresql/15/bin
@@ -293,7 +301,8 @@ fi
 declare -A CFG_OK=() CFG_NOTE=() BUILD_MS=()   # keyed by database (BUILD_MS by database:table)
 ENGINE=absent            # present when a tviews database has a pg_tviews_verify function
 VERIFY_FN='' REFRESH_FN=''
-ALL_CONFIGS=("${RUN_CONFIGS[@]}")
+ALL_CONFIGS=()           # configurations with a database of their own
+for cfg in "${RUN_CONFIGS[@]}"; do [[ $cfg == tviews_nojit ]] || ALL_CONFIGS+=("$cfg"); done
 [[ $WANT_MATVIEW -eq 1 ]] && ALL_CONFIGS+=(matview)
 ALL_DBS=()               # every configuration's database, over the suites
 for suite in "${SUITES[@]}"; do
@@ -438,8 +447,12 @@ for w in $BENCH_WORKLOADS; do
 done
 log "$n_runs (workload, clients, configuration) runs x $BENCH_ROUNDS rounds of ${SLICE}s (+${BENCH_WARMUP}s warm-up each): about $(( (n_runs * (BENCH_WARMUP + BENCH_ROUNDS * SLICE + 2) + 59) / 60 )) min"
 
-run_pgbench() { # DB CLIENTS SECONDS SCRIPT LOGFILE
-  "$BIN/pgbench" -h "$WORK" -p "$PORT" -U "$DBUSER" -n -M prepared \
+run_pgbench() { # DB CLIENTS SECONDS SCRIPT LOGFILE CFG
+  local options=''
+  # tviews runs with the default kernel tiers (compiled after pg_tviews.jit_threshold runs in a
+  # session); tviews_nojit keeps every kernel in the interpreter.
+  [[ ${6:-} == tviews_nojit ]] && options='-c pg_tviews.jit=off'
+  PGOPTIONS=$options "$BIN/pgbench" -h "$WORK" -p "$PORT" -U "$DBUSER" -n -M prepared \
     -T "$3" -c "$2" -j "$2" -f "$4" "$1" >"$5" 2>&1
 }
 
@@ -462,7 +475,7 @@ for w in $BENCH_WORKLOADS; do
       for cfg in "${RUN_CONFIGS[@]}"; do
         db=$(db_of "$suite" "$cfg")
         [[ "${CFG_OK[$db]}" == 1 ]] || continue
-        run_pgbench "$db" "$c" "$BENCH_WARMUP" "$script" "$OUT/pgbench/$w-c$c-$cfg-warmup.log" || true
+        run_pgbench "$db" "$c" "$BENCH_WARMUP" "$script" "$OUT/pgbench/$w-c$c-$cfg-warmup.log" "$cfg" || true
       done
     fi
     for ((r = 1; r <= BENCH_ROUNDS; r++)); do
@@ -477,7 +490,7 @@ for w in $BENCH_WORKLOADS; do
         [[ "${CFG_OK[$db]}" == 1 ]] || continue
         logf=$OUT/pgbench/$w-c$c-$cfg-r$r.log
         status=ok
-        run_pgbench "$db" "$c" "$SLICE" "$script" "$logf" || status=error
+        run_pgbench "$db" "$c" "$SLICE" "$script" "$logf" "$cfg" || status=error
         tps=$(awk '/^tps = /{print $3; exit}' "$logf")
         lat=$(awk '/^latency average = /{print $4; exit}' "$logf")
         xacts=$(awk -F': ' '/^number of transactions actually processed/{split($2, a, "/"); print a[1]; exit}' "$logf")
@@ -654,13 +667,14 @@ report_throughput() { # WORKLOADS: the TPS table of these workloads
     FNR == NR { desc[$1] = $2; next }
     { if ($8 == "ok") tps[$1, $2, $3] = $4; else tps[$1, $2, $3] = "-" }
     END {
-      print "| workload | clients | plain | tviews | triggers | tviews/plain | tviews/triggers |"
-      print "|---|---:|---:|---:|---:|---:|---:|"
+      print "| workload | clients | plain | tviews | tviews, jit off | triggers | tviews/plain | tviews/triggers | jit on/off |"
+      print "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
       nw = split(wl, W, " "); nc = split(cl, C, " ")
       for (i = 1; i <= nw; i++) for (j = 1; j <= nc; j++) {
         w = W[i]; c = C[j]
-        p = tps[w, c, "plain"]; t = tps[w, c, "tviews"]; g = tps[w, c, "triggers"]
-        printf "| %s: %s | %s | %s | %s | %s | %s | %s |\n", toupper(w), desc[w], c, fmt(p), fmt(t), fmt(g), ratio(t, p), ratio(t, g)
+        p = tps[w, c, "plain"]; t = tps[w, c, "tviews"]; n = tps[w, c, "tviews_nojit"]; g = tps[w, c, "triggers"]
+        printf "| %s: %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", toupper(w), desc[w], c, fmt(p), fmt(t), fmt(n), fmt(g),
+               ratio(t, p), ratio(t, g), ratio(t, n)
       }
     }' "$DESC_TSV" "$DATA_TSV"
 }

@@ -24,7 +24,7 @@ extern "C" {
 #include <vector>
 
 bool tviews::runtime::jit_enabled = true;
-int tviews::runtime::jit_threshold = 10;
+int tviews::runtime::jit_threshold = 100;
 
 int32_t tviews_jit_datum_equal(uint64_t a, uint64_t b, int32_t typlen) {
     return datumIsEqual(static_cast<Datum>(a), static_cast<Datum>(b), false, typlen) ? 1 : 0;
@@ -146,7 +146,7 @@ void DefineJitSettings() {
                              true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
     DefineCustomIntVariable("pg_tviews.jit_threshold",
                             "Runs of a refresh kernel in a backend before the TVIEW's kernels are compiled.",
-                            "0 compiles them before their first run.", &jit_threshold, 10, 0, INT_MAX, PGC_USERSET, 0,
+                            "0 compiles them before their first run.", &jit_threshold, 100, 0, INT_MAX, PGC_USERSET, 0,
                             nullptr, nullptr, nullptr);
 }
 
