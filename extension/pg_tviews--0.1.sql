@@ -84,5 +84,42 @@ SELECT t.tview,
 COMMENT ON VIEW @extschema@.pg_tviews_metadata IS 'one row per TVIEW: its definition and sources';
 GRANT SELECT ON @extschema@.pg_tviews_metadata TO PUBLIC;
 
+CREATE FUNCTION @extschema@.pg_tviews_explain(tview regclass, format text DEFAULT 'text') RETURNS text
+    AS 'MODULE_PATHNAME', 'pg_tviews_explain' LANGUAGE C STRICT VOLATILE;
+COMMENT ON FUNCTION @extschema@.pg_tviews_explain(regclass, text) IS
+    'a TVIEW''s refresh plan and kernels (relations, join edges and keys, lineage, what each kernel patches or recomputes, its tier), in an EXPLAIN format: text, json, yaml or xml';
+
+CREATE FUNCTION tviews.stats(
+    OUT tview regclass, OUT statements bigint, OUT kernel_runs bigint,
+    OUT rows_patched bigint, OUT rows_recomputed bigint, OUT rows_inserted bigint, OUT rows_deleted bigint,
+    OUT maintenance_ms double precision, OUT runs_interpreted bigint, OUT runs_compiled bigint,
+    OUT compiles bigint, OUT compile_ms double precision, OUT compile_failures bigint,
+    OUT stats_reset timestamptz)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'pg_tviews_stats' LANGUAGE C STRICT VOLATILE;
+
+CREATE VIEW @extschema@.pg_tviews_stats AS
+SELECT s.tview::oid AS relid,
+       n.nspname AS schemaname,
+       c.relname,
+       s.statements, s.kernel_runs,
+       s.rows_patched, s.rows_recomputed, s.rows_inserted, s.rows_deleted,
+       s.maintenance_ms,
+       s.runs_interpreted, s.runs_compiled,
+       s.compiles, s.compile_ms, s.compile_failures,
+       s.stats_reset
+  FROM tviews.stats() s
+  JOIN pg_catalog.pg_class c ON c.oid = s.tview::oid
+  JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace;
+COMMENT ON VIEW @extschema@.pg_tviews_stats IS
+    'maintenance of each TVIEW of this database since the server started or the last pg_tviews_stats_reset(), over all sessions: client statements and kernel runs that maintained it, TVIEW rows patched, recomputed, inserted and deleted, milliseconds spent (excluding the TVIEWs it cascades to), kernel runs per tier, compilations of its kernels (count, milliseconds, failures that left it interpreted)';
+GRANT SELECT ON @extschema@.pg_tviews_stats TO PUBLIC;
+
+CREATE FUNCTION @extschema@.pg_tviews_stats_reset(tview regclass DEFAULT NULL) RETURNS void
+    AS 'MODULE_PATHNAME', 'pg_tviews_stats_reset' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.pg_tviews_stats_reset(regclass) IS
+    'resets the pg_tviews_stats counters of one TVIEW, or of every TVIEW of this database (NULL)';
+REVOKE EXECUTE ON FUNCTION @extschema@.pg_tviews_stats_reset(regclass) FROM PUBLIC;
+
 GRANT USAGE ON SCHEMA tviews TO PUBLIC;
 GRANT SELECT ON tviews.tview TO PUBLIC;

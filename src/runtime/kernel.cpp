@@ -26,6 +26,7 @@
 #include "am/tview_am.hpp"
 #include "runtime/maintain.hpp"
 #include "runtime/row_access.hpp"
+#include "runtime/stats.hpp"
 #include "runtime/tiers.hpp"
 
 extern "C" {
@@ -37,6 +38,7 @@ extern "C" {
 #include "catalog/pg_type_d.h"
 #include "executor/executor.h"
 #include "nodes/params.h"
+#include "portability/instr_time.h"
 #include "tcop/dest.h"
 #include "tcop/pquery.h"
 #include "nodes/makefuncs.h"
@@ -81,6 +83,8 @@ struct Run {
     CompiledTview *tv;
     MemoryContext cxt;
     bool compiled;            // this run's per-row programs run as native code
+    KernelFigures figures;    // rows written, for the statistics and EXPLAIN ANALYZE
+    double cascade_ms;        // time spent in the kernels of the TVIEWs reading this one
     RowKernels *kernels;      // per node
     kernel::Word *changed_words;  // an update program's output
     Relation *rels;           // per node
@@ -727,6 +731,7 @@ void WriteInsert(Run *run, const Datum *values, const bool *nulls) {
     am::BeginEngineWrite();
     ExecSimpleRelationInsert(run->rri, run->estate, run->tview_new);
     am::EndEngineWrite();
+    run->figures.rows_inserted++;
     if (run->inserted != nullptr) tuplestore_puttupleslot(run->inserted, run->tview_new);
 }
 
@@ -786,6 +791,7 @@ bool WriteDelete(Run *run) {
                  RelationGetRelationName(rel));
     }
     if (run->deleted != nullptr) tuplestore_puttupleslot(run->deleted, run->tview_old);
+    run->figures.rows_deleted++;
     return true;
 }
 
@@ -794,7 +800,10 @@ bool ApplyRecompute(Run *run, Work *w, bool exists) {
     if (!w->computed) ComputeRow(run, w);
     if (exists && !w->present) return WriteDelete(run);
     if (!exists && w->present) WriteInsert(run, w->values, w->nulls);
-    else if (exists && w->present && !SameAsExisting(run, w->values, w->nulls)) return WriteUpdate(run, w->values, w->nulls);
+    else if (exists && w->present && !SameAsExisting(run, w->values, w->nulls)) {
+        if (!WriteUpdate(run, w->values, w->nulls)) return false;
+        run->figures.rows_recomputed++;
+    }
     return true;
 }
 
@@ -1002,7 +1011,9 @@ bool ApplyPatches(Run *run, Work *w) {
         }
     }
     ResetExprContext(run->econtext);
-    if (!SameAsExisting(run, values, nulls)) return WriteUpdate(run, values, nulls);
+    if (SameAsExisting(run, values, nulls)) return true;
+    if (!WriteUpdate(run, values, nulls)) return false;
+    run->figures.rows_patched++;
     return true;
 }
 
@@ -1027,6 +1038,8 @@ void Apply(Run *run) {
 // they came from a source's transition tables (each runs as its own owner, with its settings).
 void Cascade(Run *run) {
     CompiledTview *tv = run->tv;
+    instr_time start;
+    INSTR_TIME_SET_CURRENT(start);
     for (int i = 0; i < tv->ndependents; i++) {
         CompiledTview *dependent = GetCompiledTview(tv->dependents[i]);
         if (dependent == nullptr || !dependent->populated) continue;
@@ -1040,11 +1053,17 @@ void Cascade(Run *run) {
             RunKernel(dependent, tv->tview, ChangeKind::kInsert, nullptr, run->inserted);
         LeaveOwnerContext(&owner);
     }
+    instr_time elapsed;
+    INSTR_TIME_SET_CURRENT(elapsed);
+    INSTR_TIME_SUBTRACT(elapsed, start);
+    run->cascade_ms += INSTR_TIME_GET_MILLISEC(elapsed);
 }
 
 }  // namespace
 
 void RunKernel(CompiledTview *tv, Oid source, ChangeKind kind, Tuplestorestate *oldtab, Tuplestorestate *newtab) {
+    instr_time start;
+    INSTR_TIME_SET_CURRENT(start);
     MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_tviews kernel", ALLOCSET_DEFAULT_SIZES);
     MemoryContext old = MemoryContextSwitchTo(cxt);
     // Make the statement's own changes visible to our lookups and locks.
@@ -1088,6 +1107,12 @@ void RunKernel(CompiledTview *tv, Oid source, ChangeKind kind, Tuplestorestate *
     CloseRun(&run);
     MemoryContextSwitchTo(old);
     MemoryContextDelete(cxt);
+    instr_time elapsed;
+    INSTR_TIME_SET_CURRENT(elapsed);
+    INSTR_TIME_SUBTRACT(elapsed, start);
+    run.figures.time_ms = INSTR_TIME_GET_MILLISEC(elapsed) - run.cascade_ms;
+    run.figures.compiled = run.compiled;
+    RecordKernelRun(tv->tview, source, run.figures);
 }
 
 }  // namespace tviews::runtime

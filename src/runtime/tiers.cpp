@@ -6,6 +6,7 @@
 
 #include "boundary/guard.hpp"
 #include "jit/compiler.hpp"
+#include "runtime/stats.hpp"
 
 extern "C" {
 #include "funcapi.h"
@@ -123,6 +124,7 @@ void CompileSet(KernelSet *set, TviewStats &ts) {
     request.keys = set->keys;
     jit::Unit unit = compiler->Compile(request);
     ts.compile_ms += unit.compile_ms;
+    pg::Call(RecordCompile, set->tview, unit.compile_ms, unit.error.empty());
     if (!unit.error.empty()) {
         ts.failures++;
         set->state = KernelSet::State::kFailed;
@@ -209,6 +211,19 @@ bool StartKernelRun(CompiledTview *tv, Oid source, ChangeKind kind) noexcept {
         (compiled ? ks.compiled : ks.interpreted)++;
         ks.last_compiled = compiled;
         return compiled;
+    } catch (...) {
+        return false;
+    }
+}
+
+bool NextRunCompiled(const CompiledTview *tv, Oid source, ChangeKind kind) noexcept {
+    try {
+        const KernelSet *set = tv->kernels;
+        if (!jit_enabled || set == nullptr || set->state == KernelSet::State::kFailed) return false;
+        if (set->state == KernelSet::State::kCompiled) return true;
+        auto it = set->runs.find(KernelKey{source, static_cast<int>(kind)});
+        int64 runs = it == set->runs.end() ? 0 : it->second;
+        return runs >= jit_threshold;
     } catch (...) {
         return false;
     }

@@ -34,6 +34,8 @@ struct RowKernels {
 // kernels when this run reaches the threshold. True: the run is compiled.
 bool StartKernelRun(CompiledTview *tv, Oid source, ChangeKind kind) noexcept;
 RowKernels NodeKernels(const CompiledTview *tv, int node, bool compiled) noexcept;
+// The tier the next run of the kernel would use (EXPLAIN without ANALYZE).
+bool NextRunCompiled(const CompiledTview *tv, Oid source, ChangeKind kind) noexcept;
 
 }  // namespace tviews::runtime
 

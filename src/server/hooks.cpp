@@ -354,6 +354,7 @@ void InstallHooks() {
     ProcessUtility_hook = tviews_ProcessUtility;
     prev_executor_start = ExecutorStart_hook;
     ExecutorStart_hook = tviews_ExecutorStart;
+    InstallExplainHooks();
 }
 
 }  // namespace tviews::server

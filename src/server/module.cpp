@@ -10,6 +10,7 @@
 #include "am/tview_am.hpp"
 #include "boundary/guard.hpp"
 #include "core/error.hpp"
+#include "runtime/stats.hpp"
 #include "runtime/tiers.hpp"
 #include "runtime/tview_cache.hpp"
 
@@ -45,7 +46,10 @@ void Init() {
     DefineSettings();
     am::RegisterXactCallbacks();
     runtime::RegisterCacheInvalidation();
-    if (preloaded) InstallHooks();
+    if (preloaded) {
+        InstallHooks();
+        runtime::RequestStatsSharedMemory();
+    }
 }
 
 }  // namespace tviews::server

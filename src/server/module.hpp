@@ -10,5 +10,6 @@ namespace tviews::server {
 bool Preloaded();
 
 void InstallHooks();
+void InstallExplainHooks();  // explain.cpp
 
 }  // namespace tviews::server
