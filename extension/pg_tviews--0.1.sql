@@ -24,10 +24,19 @@ CREATE TABLE tviews.tview (
     query_tree text NOT NULL,         -- the analyzed query the engine plans from
     settings   text NOT NULL,         -- settings pinned for maintenance (name=value lines)
     sources    regclass[] NOT NULL,   -- the tables it reads
-    populated  boolean NOT NULL       -- false after WITH NO DATA until pg_tviews_refresh
+    populated  boolean NOT NULL,      -- false after WITH NO DATA until pg_tviews_refresh
+    attached   boolean NOT NULL DEFAULT true  -- false while a TVIEW loaded from a dump waits for
+                                      -- the keys of its sources (see docs/operations.md)
 );
 COMMENT ON TABLE tviews.tview IS 'pg_tviews catalog: one row per TVIEW';
 SELECT pg_catalog.pg_extension_config_dump('tviews.tview', '');
+
+-- Loading a dump (pg_tviews.restore_mode = on): each catalog row loaded attaches its TVIEW to
+-- the sources of this database (triggers, dependencies, query tree). See docs/operations.md.
+CREATE FUNCTION tviews.restore_tview() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'pg_tviews_restore_tview' LANGUAGE C;
+CREATE TRIGGER restore_tview BEFORE INSERT ON tviews.tview
+    FOR EACH ROW EXECUTE FUNCTION tviews.restore_tview();
 
 
 -- What this pg_tviews was built from (versions of PostgreSQL and LLVM), for bug reports.
@@ -76,6 +85,7 @@ CREATE VIEW @extschema@.pg_tviews_metadata AS
 SELECT t.tview,
        c.relowner::regrole AS owner,
        t.populated,
+       t.attached,
        t.sources,
        t.definition,
        t.settings AS pinned_settings
@@ -83,6 +93,11 @@ SELECT t.tview,
   JOIN pg_catalog.pg_class c ON c.oid = t.tview::oid;
 COMMENT ON VIEW @extschema@.pg_tviews_metadata IS 'one row per TVIEW: its definition and sources';
 GRANT SELECT ON @extschema@.pg_tviews_metadata TO PUBLIC;
+
+CREATE FUNCTION @extschema@.pg_tviews_reattach(tview regclass DEFAULT NULL) RETURNS SETOF regclass
+    AS 'MODULE_PATHNAME', 'pg_tviews_reattach' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.pg_tviews_reattach(regclass) IS
+    'attaches a TVIEW (or every TVIEW the user owns) to its sources again from its stored definition: for after pg_upgrade';
 
 CREATE FUNCTION @extschema@.pg_tviews_explain(tview regclass, format text DEFAULT 'text') RETURNS text
     AS 'MODULE_PATHNAME', 'pg_tviews_explain' LANGUAGE C STRICT VOLATILE;

@@ -32,7 +32,8 @@ enum Attr {
     kSettings,
     kSources,
     kPopulated,
-    kNatts = kPopulated,
+    kAttached,
+    kNatts = kAttached,
 };
 
 Oid CatalogIndexRelid(Relation catalog) {
@@ -81,6 +82,7 @@ void InsertTview(const TviewRow *row) {
     values[kSources - 1] = PointerGetDatum(construct_array(sources, row->nsources, REGCLASSOID, sizeof(Oid), true,
                                                            TYPALIGN_INT));
     values[kPopulated - 1] = BoolGetDatum(row->populated);
+    values[kAttached - 1] = BoolGetDatum(true);
     HeapTuple tuple = heap_form_tuple(RelationGetDescr(catalog), values, nulls);
     CatalogTupleInsert(catalog, tuple);
     table_close(catalog, RowExclusiveLock);
@@ -95,12 +97,48 @@ TviewRow *ReadTview(Oid tview) {
         table_close(catalog, AccessShareLock);
         return nullptr;
     }
-    TupleDesc desc = RelationGetDescr(catalog);
+    TviewRow *row = RowFromTuple(tuple, RelationGetDescr(catalog));
+    table_close(catalog, AccessShareLock);
+    return row;
+}
+
+HeapTuple WithAttachment(HeapTuple tuple, TupleDesc desc, const char *query_tree) {
+    Datum values[kNatts] = {};
+    bool nulls[kNatts] = {};
+    bool replace[kNatts] = {};
+    if (query_tree != nullptr) {
+        values[kQueryTree - 1] = CStringGetTextDatum(query_tree);
+        replace[kQueryTree - 1] = true;
+    }
+    values[kAttached - 1] = BoolGetDatum(query_tree != nullptr);
+    replace[kAttached - 1] = true;
+    return heap_modify_tuple(tuple, desc, values, nulls, replace);
+}
+
+List *DetachedTviews() {
+    Oid relid = CatalogRelid();
+    if (!OidIsValid(relid)) return NIL;
+    Relation catalog = table_open(relid, AccessShareLock);
+    SysScanDesc scan = systable_beginscan(catalog, InvalidOid, false, nullptr, 0, nullptr);
+    List *out = NIL;
+    HeapTuple tuple;
+    while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
+        bool isnull;
+        Datum attached = heap_getattr(tuple, kAttached, RelationGetDescr(catalog), &isnull);
+        if (!isnull && DatumGetBool(attached)) continue;
+        out = lappend_oid(out, DatumGetObjectId(heap_getattr(tuple, kTview, RelationGetDescr(catalog), &isnull)));
+    }
+    systable_endscan(scan);
+    table_close(catalog, AccessShareLock);
+    return out;
+}
+
+TviewRow *RowFromTuple(HeapTuple tuple, TupleDesc desc) {
     Datum values[kNatts];
     bool nulls[kNatts];
     heap_deform_tuple(tuple, desc, values, nulls);
     auto *row = static_cast<TviewRow *>(palloc0(sizeof(TviewRow)));
-    row->tview = tview;
+    row->tview = DatumGetObjectId(values[kTview - 1]);
     row->definition = TextDatumGetCString(values[kDefinition - 1]);
     row->query_tree = TextDatumGetCString(values[kQueryTree - 1]);
     row->settings = TextDatumGetCString(values[kSettings - 1]);
@@ -112,7 +150,7 @@ TviewRow *ReadTview(Oid tview) {
     row->sources = static_cast<Oid *>(palloc(sizeof(Oid) * (n + 1)));
     for (int i = 0; i < n; i++) row->sources[i] = DatumGetObjectId(elems[i]);
     row->populated = DatumGetBool(values[kPopulated - 1]);
-    table_close(catalog, AccessShareLock);
+    row->attached = DatumGetBool(values[kAttached - 1]);
     return row;
 }
 
@@ -126,6 +164,15 @@ void SetPopulated(Oid tview, bool populated) {
     values[kPopulated - 1] = BoolGetDatum(populated);
     replace[kPopulated - 1] = true;
     HeapTuple updated = heap_modify_tuple(tuple, RelationGetDescr(catalog), values, nulls, replace);
+    CatalogTupleUpdate(catalog, &tuple->t_self, updated);
+    table_close(catalog, RowExclusiveLock);
+}
+
+void SetAttached(Oid tview, const char *query_tree) {
+    Relation catalog = OpenCatalog(RowExclusiveLock);
+    HeapTuple tuple = FindTuple(catalog, tview);
+    if (tuple == nullptr) elog(ERROR, "relation %u is not a TVIEW", tview);
+    HeapTuple updated = WithAttachment(tuple, RelationGetDescr(catalog), query_tree);
     CatalogTupleUpdate(catalog, &tuple->t_self, updated);
     table_close(catalog, RowExclusiveLock);
 }

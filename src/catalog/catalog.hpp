@@ -9,6 +9,8 @@
 #include "boundary/pg.hpp"
 
 extern "C" {
+#include "access/htup.h"
+#include "access/tupdesc.h"
 #include "nodes/parsenodes.h"
 #include "nodes/pg_list.h"
 }
@@ -23,6 +25,7 @@ struct TviewRow {
     int nsources;
     Oid *sources;       // base tables the TVIEW reads
     bool populated;     // false after CREATE ... WITH NO DATA until the first refresh
+    bool attached;      // false: loaded from a dump, not yet attached to its sources
 };
 
 // The catalog relation, or InvalidOid if the extension is not installed in this database.
@@ -32,6 +35,16 @@ void InsertTview(const TviewRow *row);
 // Returns nullptr if `tview` is not a TVIEW.
 TviewRow *ReadTview(Oid tview);
 void SetPopulated(Oid tview, bool populated);
+
+// A catalog tuple as a TviewRow, and a copy of it attached with `query_tree` (or, nullptr,
+// marked detached: the restore trigger).
+TviewRow *RowFromTuple(HeapTuple tuple, TupleDesc desc);
+HeapTuple WithAttachment(HeapTuple tuple, TupleDesc desc, const char *query_tree);
+
+// Marks a TVIEW attached with a new query tree (after a restore or an upgrade).
+void SetAttached(Oid tview, const char *query_tree);
+// TVIEWs loaded from a dump and not attached yet.
+List *DetachedTviews();
 
 // The defining query as SQL, every name schema-qualified, from the stored query tree: it follows
 // renames of the TVIEW's sources and their columns.

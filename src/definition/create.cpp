@@ -22,6 +22,9 @@ extern "C" {
 #include "catalog/pg_trigger.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "parser/analyze.h"
+#include "parser/parser.h"
+#include "utils/fmgroids.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -211,6 +214,26 @@ void CreateTrigger(Oid source, Oid tview, const char *name, int16 event) {
     recordDependencyOn(&trigger, &owner, DEPENDENCY_AUTO);
 }
 
+// Whether pg_tviews's triggers maintaining `tview` are already on `source` (a re-attach).
+bool HasMaintenanceTriggers(Oid source, Oid tview) {
+    Relation rel = table_open(source, AccessShareLock);
+    bool found = false;
+    char arg[16];
+    snprintf(arg, sizeof(arg), "%u", tview);
+    for (int i = 0; rel->trigdesc != nullptr && i < rel->trigdesc->numtriggers && !found; i++) {
+        const Trigger &t = rel->trigdesc->triggers[i];
+        found = t.tgisinternal && t.tgnargs == 1 && strcmp(t.tgargs[0], arg) == 0 &&
+                strcmp(get_func_name(t.tgfoid), "maintain") == 0;
+    }
+    table_close(rel, AccessShareLock);
+    return found;
+}
+
+// Drops the dependencies of `tview` on relations and columns (before they are recorded again).
+void ForgetSourceDependencies(Oid tview) {
+    deleteDependencyRecordsForClass(RelationRelationId, tview, RelationRelationId, DEPENDENCY_NORMAL);
+}
+
 void RecordSourceDependency(Oid tview, Oid source, AttrNumber attno) {
     ObjectAddress dependent, referenced;
     ObjectAddressSet(dependent, RelationRelationId, tview);
@@ -223,6 +246,26 @@ void Notice(const char *message, const char *detail) {
 }
 
 void CommandCounter() { CommandCounterIncrement(); }
+
+// The analyzed query of a stored definition (schema-qualified SQL), with the TVIEW's pinned
+// settings and the search_path the definition was deparsed under.
+Query *AnalyzeDefinitionText(const char *sql, const char *settings) {
+    int level = ApplyPinnedSettings(settings);
+    set_config_option("search_path", "pg_catalog", PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+    List *parsed = raw_parser(sql, RAW_PARSE_DEFAULT);
+    if (list_length(parsed) != 1 || !IsA(linitial_node(RawStmt, parsed)->stmt, SelectStmt))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_TABLE_DEFINITION),
+                        errmsg("a TVIEW definition must be one SELECT"), errdetail("Definition: %s", sql)));
+    Query *query = parse_analyze_fixedparams(linitial_node(RawStmt, parsed), sql, nullptr, 0, nullptr);
+    AtEOXact_GUC(true, level);
+    return query;
+}
+
+char *RelationName(Oid relid) {
+    char *name = get_rel_name(relid);
+    if (name == nullptr) elog(ERROR, "relation %u does not exist", relid);
+    return name;
+}
 
 /* ------------------------------------------------------------------------
  * C++ orchestration.
@@ -311,6 +354,41 @@ void EnsureLookupIndexes(const AnalyzedDefinition &def, const planner::RefreshPl
     }
 }
 
+// Installs what maintains `tview` from its sources: the internal triggers on every source table
+// (once per table, even if it appears twice in the joins; kept if already there) and the
+// dependencies (dropping a source, a view read, or a column read needs CASCADE). Returns the
+// source tables.
+std::set<Oid> AttachToSources(Oid tview, const std::string &short_name, const AnalyzedDefinition &def,
+                              const planner::RefreshPlan &plan) {
+    std::set<Oid> sources;
+    for (const planner::PlanNode &node : plan.nodes) sources.insert(def.relids[node.rel]);
+    for (Oid source : sources) {
+        if (pg::Call(HasMaintenanceTriggers, source, tview)) continue;
+        pg::Call(CreateTrigger, source, tview, TriggerName(short_name, "insert").c_str(), int16(TRIGGER_TYPE_INSERT));
+        pg::Call(CreateTrigger, source, tview, TriggerName(short_name, "update").c_str(), int16(TRIGGER_TYPE_UPDATE));
+        pg::Call(CreateTrigger, source, tview, TriggerName(short_name, "delete").c_str(), int16(TRIGGER_TYPE_DELETE));
+        pg::Call(CreateTrigger, source, tview, TriggerName(short_name, "truncate").c_str(),
+                 int16(TRIGGER_TYPE_TRUNCATE));
+    }
+    pg::Call(ForgetSourceDependencies, tview);
+    for (Oid view : def.views) pg::Call(RecordSourceDependency, tview, view, AttrNumber(0));
+    for (size_t n = 0; n < plan.nodes.size(); n++) {
+        Oid relid = def.relids[plan.nodes[n].rel];
+        pg::Call(RecordSourceDependency, tview, relid, AttrNumber(0));
+        for (int attno : plan.UsedAttnos(static_cast<int>(n))) {
+            if (attno > 0) {
+                pg::Call(RecordSourceDependency, tview, relid, AttrNumber(attno));
+            } else {  // a whole row: every column is read
+                int natts = pg::Call(RelationNatts, relid);
+                for (int a = 1; a <= natts; a++)
+                    if (!pg::Call(AttributeDropped, relid, AttrNumber(a)))
+                        pg::Call(RecordSourceDependency, tview, relid, AttrNumber(a));
+            }
+        }
+    }
+    return sources;
+}
+
 }  // namespace
 
 void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_table) {
@@ -361,33 +439,7 @@ void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_ta
     std::string key_index = "ALTER TABLE " + tview_name + " ADD PRIMARY KEY (" + key_columns + ")";
     pg::Call(RunDdl, key_index.c_str());
 
-    // Triggers on every source table (once per table, even if it appears twice in the joins).
-    std::set<Oid> sources;
-    for (const planner::PlanNode &node : plan.nodes) sources.insert(def.relids[node.rel]);
-    for (Oid source : sources) {
-        pg::Call(CreateTrigger, source, tview, TriggerName(short_name, "insert").c_str(), int16(TRIGGER_TYPE_INSERT));
-        pg::Call(CreateTrigger, source, tview, TriggerName(short_name, "update").c_str(), int16(TRIGGER_TYPE_UPDATE));
-        pg::Call(CreateTrigger, source, tview, TriggerName(short_name, "delete").c_str(), int16(TRIGGER_TYPE_DELETE));
-        pg::Call(CreateTrigger, source, tview, TriggerName(short_name, "truncate").c_str(),
-                 int16(TRIGGER_TYPE_TRUNCATE));
-    }
-
-    // Dependencies: dropping a source, a view read, or a column read needs CASCADE.
-    for (Oid view : def.views) pg::Call(RecordSourceDependency, tview, view, AttrNumber(0));
-    for (size_t n = 0; n < plan.nodes.size(); n++) {
-        Oid relid = def.relids[plan.nodes[n].rel];
-        pg::Call(RecordSourceDependency, tview, relid, AttrNumber(0));
-        for (int attno : plan.UsedAttnos(static_cast<int>(n))) {
-            if (attno > 0) {
-                pg::Call(RecordSourceDependency, tview, relid, AttrNumber(attno));
-            } else {  // a whole row: every column is read
-                int natts = pg::Call(RelationNatts, relid);
-                for (int a = 1; a <= natts; a++)
-                    if (!pg::Call(AttributeDropped, relid, AttrNumber(a)))
-                        pg::Call(RecordSourceDependency, tview, relid, AttrNumber(a));
-            }
-        }
-    }
+    std::set<Oid> sources = AttachToSources(tview, short_name, def, plan);
 
     std::vector<Oid> source_list(sources.begin(), sources.end());
     catalog::TviewRow row{};
@@ -400,6 +452,22 @@ void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_ta
     row.populated = !ctas->into->skipData;
     pg::Call(catalog::InsertTview, static_cast<const catalog::TviewRow *>(&row));
     pg::Call(CommandCounter);
+}
+
+}  // namespace tviews::definition
+
+namespace tviews::definition {
+
+char *ReattachTview(Oid tview, const char *definition, const char *settings) {
+    Query *query = pg::Call(AnalyzeDefinitionText, definition, settings);
+    AnalyzedDefinition def = AnalyzeDefinition(query);
+    planner::PlanResult result = planner::BuildPlan(def.shape);
+    if (auto *refusal = std::get_if<planner::Refusal>(&result)) Raise(*refusal);
+    const planner::RefreshPlan &plan = std::get<planner::RefreshPlan>(result);
+    CheckJoinTypes(def, plan);
+    std::string short_name = Str(pg::Call(RelationName, tview));
+    AttachToSources(tview, short_name, def, plan);
+    return pg::Call(QueryTreeText, query);
 }
 
 }  // namespace tviews::definition

@@ -19,4 +19,11 @@ namespace tviews::definition {
 // Everything happens in the creating transaction.
 void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_table);
 
+// Attaches an existing TVIEW table to its sources again from its definition text: after a dump
+// is restored (the stored query tree holds the dumped database's OIDs, and the internal triggers
+// are not dumped) or after pg_upgrade. Analyzes `definition` with the pinned `settings`, checks
+// it is still maintainable, installs the triggers that are missing and the dependencies, and
+// returns the new query tree (nodeToString) for the catalog. The table's rows are not touched.
+char *ReattachTview(Oid tview, const char *definition, const char *settings);
+
 }  // namespace tviews::definition

@@ -127,6 +127,9 @@ Datum MaintainTrigger(FunctionCallInfo fcinfo) {
         trigdata->tg_trigger->tgnargs != 1)
         ereport(ERROR, (errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
                         errmsg("tviews.maintain() must be an AFTER ... FOR EACH STATEMENT trigger with one argument")));
+    // Loading a dump (pg_tviews.restore_mode): the TVIEW's rows come from the same dump as the
+    // sources' rows; maintenance stands aside.
+    if (am::restore_mode) return PointerGetDatum(nullptr);
     Oid tview = static_cast<Oid>(strtoul(trigdata->tg_trigger->tgargs[0], nullptr, 10));
     CompiledTview *tv = GetCompiledTview(tview);
     if (tv == nullptr || !tv->populated) return PointerGetDatum(nullptr);

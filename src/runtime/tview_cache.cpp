@@ -568,6 +568,14 @@ T *AllocArray(MemoryContext cxt, size_t n) {
 
 void Compile(CompiledTview *tv, const catalog::TviewRow *row) {
     MemoryContext cxt = tv->context;
+    if (!row->attached)
+        throw Error(sqlstate::kObjectNotInPrerequisiteState,
+                    "TVIEW " + std::string(pg::Call(get_rel_name, tv->tview)) + " is not attached to its sources",
+                    "It was loaded from a dump and its definition cannot be maintained yet (a unique key of a source "
+                    "may be missing).",
+                    "Create the missing keys, then run SELECT pg_tviews_reattach('" +
+                        std::string(pg::Call(get_rel_name, tv->tview)) + "').");
+
     Query *query = pg::Call(ReadQueryTree, static_cast<const char *>(row->query_tree));
     definition::AnalyzedDefinition def = definition::AnalyzeDefinition(query);
     planner::PlanResult result = planner::BuildPlan(def.shape);

@@ -79,7 +79,9 @@ void CheckCreateTable(const CreateStmt *stmt) {
     throw Error(sqlstate::kInvalidTableDefinition,
                 "cannot create TVIEW " + Quoted(stmt->relation) + " without a defining query",
                 "A table stored by tview_am is a TVIEW: its rows come from its defining query.",
-                "Use CREATE TABLE " + std::string(stmt->relation->relname) + " USING tview_am AS SELECT ... instead.");
+                "Use CREATE TABLE " + std::string(stmt->relation->relname) +
+                    " USING tview_am AS SELECT ... instead. To load a dump holding TVIEWs, run pg_restore or psql "
+                    "with PGOPTIONS='-c pg_tviews.restore_mode=on'.");
 }
 
 void CheckCreateTableAs(const CreateTableAsStmt *stmt) {
@@ -260,6 +262,7 @@ bool AddsColumn(const AlterTableStmt *stmt) {
 // table that gained a column are rebuilt.
 void AfterUtility(Node *stmt) {
     if (!OidIsValid(pg::Call(catalog::CatalogRelid))) return;
+    pg::Call(AttachRestoredTviews);
     switch (nodeTag(stmt)) {
         case T_RenameStmt:
         case T_AlterObjectSchemaStmt:

@@ -11,5 +11,6 @@ bool Preloaded();
 
 void InstallHooks();
 void InstallExplainHooks();  // explain.cpp
+void AttachRestoredTviews();  // restore.cpp: after each utility statement in restore mode
 
 }  // namespace tviews::server
