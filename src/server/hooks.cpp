@@ -262,7 +262,8 @@ bool AddsColumn(const AlterTableStmt *stmt) {
 // table that gained a column are rebuilt.
 void AfterUtility(Node *stmt) {
     if (!OidIsValid(pg::Call(catalog::CatalogRelid))) return;
-    pg::Call(AttachRestoredTviews);
+    // (Not after BEGIN/COMMIT and the like: no statement of their own to attach within.)
+    if (!IsA(stmt, TransactionStmt)) pg::Call(AttachRestoredTviews);
     switch (nodeTag(stmt)) {
         case T_RenameStmt:
         case T_AlterObjectSchemaStmt:

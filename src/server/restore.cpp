@@ -53,7 +53,7 @@ void RequireOwner(Oid tview) {
 }
 
 void EmitReattached(FunctionCallInfo fcinfo, const Oid *tviews, int n) {
-    InitMaterializedSRF(fcinfo, 0);
+    InitMaterializedSRF(fcinfo, MAT_SRF_USE_EXPECTED_DESC);
     auto *rsinfo = reinterpret_cast<ReturnSetInfo *>(fcinfo->resultinfo);
     for (int i = 0; i < n; i++) {
         Datum v[1] = {ObjectIdGetDatum(tviews[i])};
@@ -110,7 +110,7 @@ namespace tviews::server {
 
 // After a utility statement of a restore-mode session: attach the TVIEWs still waiting. C-style.
 void AttachRestoredTviews() {
-    if (!am::restore_mode) return;
+    if (!am::restore_mode || !IsTransactionState()) return;
     List *detached = catalog::DetachedTviews();
     if (detached == NIL) return;
     CommandCounterIncrement();
