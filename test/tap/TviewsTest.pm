@@ -62,6 +62,21 @@ our @WRITES = (
 	q{DELETE FROM app.tb_user WHERE pk_user = 19},
 );
 
+# A pgbench script of random writes to every source (keys may collide: errors are the point of
+# neither test; each statement is its own transaction).
+sub pgbench_script {
+	return q{\set u random(1, 20)
+\set p random(1, 120)
+\set c random(1, 400)
+\set r random(1, 1000000)
+UPDATE app.tb_user SET name = 'user ' || :u || ' v' || :r WHERE pk_user = :u;
+UPDATE app.tb_post SET title = 'post ' || :p || ' v' || :r, published = (:r % 5 <> 0) WHERE pk_post = :p;
+INSERT INTO zzz.tb_comment VALUES (10000 + :r, :p, 'c' || :r, :r % 7) ON CONFLICT (pk_comment) DO UPDATE SET body = excluded.body;
+UPDATE zzz.tb_comment SET fk_post = :p, score = :r % 9 WHERE pk_comment = :c;
+DELETE FROM zzz.tb_comment WHERE pk_comment = 10000 + (:r + 17) % 1000000;
+};
+}
+
 # Every TVIEW equals its definition (oracle, both ways) and pg_tviews_verify says 0.
 sub check_all {
 	my ($node, $db, $what) = @_;
