@@ -39,6 +39,7 @@ inline constexpr SqlState kInvalidTableDefinition{"42P16"};
 inline constexpr SqlState kObjectNotInPrerequisiteState{"55000"};
 inline constexpr SqlState kOutOfMemory{"53200"};
 inline constexpr SqlState kInternalError{"XX000"};
+inline constexpr SqlState kTriggerProtocolViolated{"39P01"};
 }  // namespace sqlstate
 
 class Error : public std::exception {

@@ -262,8 +262,9 @@ bool AddsColumn(const AlterTableStmt *stmt) {
 // table that gained a column are rebuilt.
 void AfterUtility(Node *stmt) {
     if (!OidIsValid(pg::Call(catalog::CatalogRelid))) return;
-    // (Not after BEGIN/COMMIT and the like: no statement of their own to attach within.)
-    if (!IsA(stmt, TransactionStmt)) pg::Call(AttachRestoredTviews);
+    // A restore creates the sources' keys after loading the catalog: TVIEWs waiting for them are
+    // tried again after each statement that can create a key.
+    if (IsA(stmt, AlterTableStmt) || IsA(stmt, IndexStmt)) pg::Call(AttachRestoredTviews);
     switch (nodeTag(stmt)) {
         case T_RenameStmt:
         case T_AlterObjectSchemaStmt:

@@ -36,6 +36,8 @@ extern "C" {
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/tuplestore.h"
 }
 
@@ -61,6 +63,8 @@ void EmitReattached(FunctionCallInfo fcinfo, const Oid *tviews, int n) {
         tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
     }
 }
+
+bool RelationExists(Oid relid) { return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)); }
 
 int ListLength(const List *l) { return list_length(l); }
 Oid ListOid(const List *l, int i) { return list_nth_oid(l, i); }
@@ -111,16 +115,20 @@ namespace tviews::server {
 // After a utility statement of a restore-mode session: attach the TVIEWs still waiting. C-style.
 void AttachRestoredTviews() {
     if (!am::restore_mode || !IsTransactionState()) return;
+    bool snapshot = !ActiveSnapshotSet();
+    if (snapshot) PushActiveSnapshot(GetTransactionSnapshot());
     List *detached = catalog::DetachedTviews();
-    if (detached == NIL) return;
-    CommandCounterIncrement();
-    ListCell *lc;
-    foreach (lc, detached) {
-        catalog::TviewRow *row = catalog::ReadTview(lfirst_oid(lc));
-        if (row == nullptr) continue;
-        AttachArgs a{row->tview, row->definition, row->settings, nullptr};
-        if (TryAttach(&a)) catalog::SetAttached(row->tview, a.query_tree);
+    if (detached != NIL) {
+        CommandCounterIncrement();
+        ListCell *lc;
+        foreach (lc, detached) {
+            catalog::TviewRow *row = catalog::ReadTview(lfirst_oid(lc));
+            if (row == nullptr) continue;
+            AttachArgs a{row->tview, row->definition, row->settings, nullptr};
+            if (TryAttach(&a)) catalog::SetAttached(row->tview, a.query_tree);
+        }
     }
+    if (snapshot) PopActiveSnapshot();
 }
 
 }  // namespace tviews::server
@@ -131,7 +139,7 @@ void AttachRestoredTviews() {
 TVIEWS_FUNCTION(pg_tviews_restore_tview) {
     using namespace tviews;
     if (!IsRowInsertTrigger(fcinfo))
-        throw Error(sqlstate::kInternalError, "tviews.restore_tview() must be a BEFORE INSERT FOR EACH ROW trigger");
+        throw Error(sqlstate::kTriggerProtocolViolated, "tviews.restore_tview() may only be called as a BEFORE INSERT FOR EACH ROW trigger");
     auto *trigdata = reinterpret_cast<TriggerData *>(fcinfo->context);
     HeapTuple tuple = trigdata->tg_trigtuple;
     if (!am::restore_mode) return PointerGetDatum(tuple);
@@ -159,7 +167,10 @@ TVIEWS_FUNCTION(pg_tviews_reattach) {
             throw Error(sqlstate::kWrongObjectType, "\"" + std::string(name != nullptr ? name : "?") + "\" is not a TVIEW",
                         "", "pg_tviews_reattach() works on tables created with CREATE TABLE ... USING tview_am AS SELECT.");
         }
-        if (PG_ARGISNULL(0) && !pg::Call(pg_class_ownercheck, tview, pg::Call(GetUserId))) continue;
+        // (All of them: skip the ones dropped meanwhile and the ones owned by others.)
+        if (PG_ARGISNULL(0) && (!pg::Call(RelationExists, tview) ||
+                                !pg::Call(pg_class_ownercheck, tview, pg::Call(GetUserId))))
+            continue;
         pg::Call(RequireOwner, tview);
         char *query_tree = definition::ReattachTview(tview, row->definition, row->settings);
         pg::Call(catalog::SetAttached, tview, static_cast<const char *>(query_tree));
