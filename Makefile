@@ -13,7 +13,7 @@ SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)
 export BUILD_TYPE
 
 .PHONY: all configure build install installcheck test unit test-regress test-isolation \
-        test-tap test-sql demo demo-stop bench bench-kernels clean debug-test help deps
+        test-tap test-sql demo demo-stop bench bench-kernels soak clean debug-test help deps
 
 all: build
 
@@ -79,6 +79,16 @@ bench:
 	$(MAKE) build
 	BUILD_DIR=$(BUILD_DIR) bash bench/run.sh
 	BUILD_DIR=$(BUILD_DIR) bash bench/kernels.sh | tee bench/results/kernels-latest.md
+
+# Concurrent random writes for longer (test/tap/t/060_soak.pl): SOAK_SECONDS per isolation level,
+# SOAK_CLIENTS clients; the report lands in $(BUILD_DIR)/test-output/tap-compiled/soak-report.txt.
+SOAK_SECONDS ?= 60
+SOAK_CLIENTS ?= 8
+soak: deps
+	$(MAKE) build
+	PG_TVIEWS_TIERS=compiled PG_TVIEWS_TAP_TESTS=t/060_soak.pl PG_TVIEWS_SOAK_SECONDS=$(SOAK_SECONDS) \
+	  PG_TVIEWS_SOAK_CLIENTS=$(SOAK_CLIENTS) BUILD_DIR=$(BUILD_DIR) scripts/run-tests.sh tap
+	@cat $(BUILD_DIR)/test-output/tap-compiled/soak-report.txt
 
 # The refresh kernels alone, interpreted and compiled tiers side by side (a few minutes).
 bench-kernels:

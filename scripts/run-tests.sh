@@ -10,7 +10,8 @@
 # kernel compiled to native code before its first run) and "interpreted" (pg_tviews.jit = off);
 # the expected outputs are the same. Output per suite and tier: $BUILD_DIR/test-output/SUITE-TIER.
 # Environment: BUILD_DIR (default build), PROVE_FLAGS (extra prove flags),
-# PG_TVIEWS_TIERS (default "compiled interpreted"),
+# PG_TVIEWS_TIERS (default "compiled interpreted"), PG_TVIEWS_TAP_TESTS (TAP files to run,
+# e.g. "t/060_soak.pl"; default all),
 # PG_TVIEWS_KEEP_TMP=1 (keep the /tmp work dir even on success).
 # Last line of output: "N passed, N failed" (suites).
 set -euo pipefail
@@ -212,7 +213,11 @@ run_isolation() {
 run_tap() {
   local o=$OUT/tap-$TIER rc=0 f tests=() pflags=()
   read -r -a pflags <<<"${PROVE_FLAGS:-}"
-  for f in "$SRC"/test/tap/t/*.pl; do tests+=("t/${f##*/}"); done
+  if [[ -n "${PG_TVIEWS_TAP_TESTS:-}" ]]; then
+    read -r -a tests <<<"$PG_TVIEWS_TAP_TESTS"
+  else
+    for f in "$SRC"/test/tap/t/*.pl; do tests+=("t/${f##*/}"); done
+  fi
   # As root, short-lived socket dirs go inside the work dir, not loose in /tmp.
   local tmp=${TMPDIR:-/tmp}
   [[ $AS_ROOT -eq 1 ]] && tmp=$WORK/tmp
