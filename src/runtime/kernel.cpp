@@ -108,6 +108,7 @@ struct Run {
     Datum jsonb_null;
     ParamListInfo sublink_results;  // $k = the result of subquery k for the current row
     Snapshot latest;                // the registered snapshot kLatest reads use in this step
+    Snapshot lineage;               // the one dependents were looked up with (step 1)
     Snapshot outer_latest;          // the enclosing kernel's (cascades), restored at the end
     // Changes written to this TVIEW, for the TVIEWs that read it (nullptr when none does).
     Tuplestorestate *inserted;
@@ -1017,13 +1018,29 @@ bool ApplyPatches(Run *run, Work *w) {
     return true;
 }
 
+// Whether the TVIEW row version in tview_old was written by a transaction the lineage lookup
+// could not see (it committed after step 1 began). Its row may no longer depend on the source
+// row being patched (a concurrent re-pointing of the row to another partner): it is recomputed.
+bool NewerThanLineage(Run *run) {
+    HeapTuple tuple = ExecFetchSlotHeapTuple(run->tview_old, false, nullptr);
+    TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
+    if (!TransactionIdIsNormal(xmin) || TransactionIdIsCurrentTransactionId(xmin)) return false;
+    return XidInMVCCSnapshot(xmin, run->lineage);
+}
+
 void Apply(Run *run) {
     CompiledTview *tv = run->tv;
+    // The lookups of step 1 used the current latest snapshot: keep it to judge row versions.
+    run->lineage = RegisterSnapshot(run->latest);
     RetakeLatest(run);  // everything committed before we look for the rows
     for (int i = 0; i < run->nwork; i++) {
         Work *w = run->work[i];
         for (;;) {
             bool exists = FindLatest(run->tview, run->tview_index, &tv->tview_by_key, w->key, run->tview_old);
+            if (exists && !w->recompute && NewerThanLineage(run)) {
+                w->recompute = true;
+                w->computed = false;
+            }
             bool done = w->recompute ? ApplyRecompute(run, w, exists) : (!exists || ApplyPatches(run, w));
             if (done) break;
             CHECK_FOR_INTERRUPTS();
@@ -1103,6 +1120,7 @@ void RunKernel(CompiledTview *tv, Oid source, ChangeKind kind, Tuplestorestate *
     Apply(&run);
     if (tv->ndependents > 0) Cascade(&run);
     UnregisterSnapshot(run.latest);
+    if (run.lineage != nullptr) UnregisterSnapshot(run.lineage);
     UseLatestSnapshot(run.outer_latest);
     CloseRun(&run);
     MemoryContextSwitchTo(old);
