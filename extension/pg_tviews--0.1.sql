@@ -94,6 +94,11 @@ SELECT t.tview,
 COMMENT ON VIEW @extschema@.pg_tviews_metadata IS 'one row per TVIEW: its definition and sources';
 GRANT SELECT ON @extschema@.pg_tviews_metadata TO PUBLIC;
 
+CREATE FUNCTION @extschema@.pg_tviews_alter(tview regclass, query text) RETURNS void
+    AS 'MODULE_PATHNAME', 'pg_tviews_alter' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION @extschema@.pg_tviews_alter(regclass, text) IS
+    'gives a TVIEW a new defining query with the same columns and key, keeping its name, indexes, grants and readers; rebuilds its rows (owner only)';
+
 CREATE FUNCTION @extschema@.pg_tviews_reattach(tview regclass DEFAULT NULL) RETURNS SETOF regclass
     AS 'MODULE_PATHNAME', 'pg_tviews_reattach' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION @extschema@.pg_tviews_reattach(regclass) IS

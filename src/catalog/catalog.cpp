@@ -4,6 +4,7 @@
 #include "catalog/catalog.hpp"
 
 extern "C" {
+#include "access/xact.h"
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/table.h"
@@ -86,6 +87,16 @@ void InsertTview(const TviewRow *row) {
     HeapTuple tuple = heap_form_tuple(RelationGetDescr(catalog), values, nulls);
     CatalogTupleInsert(catalog, tuple);
     table_close(catalog, RowExclusiveLock);
+}
+
+void ReplaceTview(const TviewRow *row) {
+    Relation catalog = OpenCatalog(RowExclusiveLock);
+    HeapTuple tuple = FindTuple(catalog, row->tview);
+    if (tuple == nullptr) elog(ERROR, "relation %u is not a TVIEW", row->tview);
+    CatalogTupleDelete(catalog, &tuple->t_self);
+    table_close(catalog, RowExclusiveLock);
+    CommandCounterIncrement();
+    InsertTview(row);
 }
 
 TviewRow *ReadTview(Oid tview) {

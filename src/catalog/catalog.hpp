@@ -32,6 +32,8 @@ struct TviewRow {
 Oid CatalogRelid();
 
 void InsertTview(const TviewRow *row);
+// Replaces the catalog row of row->tview (a new definition).
+void ReplaceTview(const TviewRow *row);
 // Returns nullptr if `tview` is not a TVIEW.
 TviewRow *ReadTview(Oid tview);
 void SetPopulated(Oid tview, bool populated);

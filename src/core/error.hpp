@@ -40,6 +40,7 @@ inline constexpr SqlState kObjectNotInPrerequisiteState{"55000"};
 inline constexpr SqlState kOutOfMemory{"53200"};
 inline constexpr SqlState kInternalError{"XX000"};
 inline constexpr SqlState kTriggerProtocolViolated{"39P01"};
+inline constexpr SqlState kInsufficientPrivilege{"42501"};
 }  // namespace sqlstate
 
 class Error : public std::exception {

@@ -21,10 +21,18 @@ extern "C" {
 #include "catalog/pg_index.h"
 #include "catalog/pg_trigger.h"
 #include "commands/trigger.h"
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_trigger_d.h"
 #include "executor/spi.h"
+#include "nodes/nodeFuncs.h"
+#include "storage/lmgr.h"
+#include "utils/relcache.h"
 #include "parser/analyze.h"
 #include "parser/parser.h"
 #include "utils/fmgroids.h"
+#include "utils/rls.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
@@ -175,6 +183,9 @@ bool AttributeDropped(Oid relid, AttrNumber attno) {
     return dropped;
 }
 
+// Whether row-level security policies would filter what the current user reads from `relid`.
+bool RowSecurityApplies(Oid relid) { return check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED; }
+
 bool OwnsRelation(Oid relid) { return pg_class_ownercheck(relid, GetUserId()); }
 
 void RunDdl(const char *sql) {
@@ -228,6 +239,93 @@ bool HasMaintenanceTriggers(Oid source, Oid tview) {
     table_close(rel, AccessShareLock);
     return found;
 }
+
+// Drops pg_tviews's triggers maintaining `tview` from every table (a new definition follows).
+void DropMaintenanceTriggers(Oid tview) {
+    char arg[16];
+    snprintf(arg, sizeof(arg), "%u", tview);
+    Relation triggers = table_open(TriggerRelationId, AccessShareLock);
+    SysScanDesc scan = systable_beginscan(triggers, InvalidOid, false, nullptr, 0, nullptr);
+    List *doomed = NIL;
+    HeapTuple tuple;
+    while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
+        auto *t = reinterpret_cast<Form_pg_trigger>(GETSTRUCT(tuple));
+        if (!t->tgisinternal || t->tgnargs != 1 || strcmp(get_func_name(t->tgfoid), "maintain") != 0) continue;
+        bool isnull;
+        Datum args = heap_getattr(tuple, Anum_pg_trigger_tgargs, RelationGetDescr(triggers), &isnull);
+        if (isnull) continue;
+        bytea *raw = DatumGetByteaPP(args);
+        if (strcmp(VARDATA_ANY(raw), arg) != 0) continue;  // tgargs: NUL-terminated arguments
+        doomed = lappend_oid(doomed, t->oid);
+    }
+    systable_endscan(scan);
+    table_close(triggers, AccessShareLock);
+    ListCell *lc;
+    foreach (lc, doomed) {
+        ObjectAddress trigger;
+        ObjectAddressSet(trigger, TriggerRelationId, lfirst_oid(lc));
+        performDeletion(&trigger, DROP_RESTRICT, PERFORM_DELETION_INTERNAL);
+    }
+}
+
+// Whether the columns of `query` (names and types, in order) are exactly those of `tview`.
+// Describes the first difference in `why` otherwise.
+bool SameColumns(Oid tview, Query *query, char **why) {
+    Relation rel = table_open(tview, AccessShareLock);
+    TupleDesc desc = RelationGetDescr(rel);
+    int natts = 0;
+    for (int i = 0; i < desc->natts; i++)
+        if (!TupleDescAttr(desc, i)->attisdropped) natts++;
+    List *tlist = NIL;
+    ListCell *lc;
+    foreach (lc, query->targetList)
+        if (!static_cast<TargetEntry *>(lfirst(lc))->resjunk) tlist = lappend(tlist, lfirst(lc));
+    *why = nullptr;
+    if (list_length(tlist) != natts) {
+        *why = psprintf("The TVIEW has %d columns, the new definition %d.", natts, list_length(tlist));
+    } else {
+        int i = 0;
+        foreach (lc, tlist) {
+            auto *te = static_cast<TargetEntry *>(lfirst(lc));
+            while (TupleDescAttr(desc, i)->attisdropped) i++;
+            Form_pg_attribute att = TupleDescAttr(desc, i++);
+            Oid type = exprType(reinterpret_cast<Node *>(te->expr));
+            if (te->resname == nullptr || strcmp(te->resname, NameStr(att->attname)) != 0 || type != att->atttypid) {
+                *why = psprintf("Column %d is %s %s in the TVIEW and %s %s in the new definition.", i,
+                                quote_identifier(NameStr(att->attname)), format_type_be(att->atttypid),
+                                te->resname != nullptr ? quote_identifier(te->resname) : "(unnamed)",
+                                format_type_be(type));
+                break;
+            }
+        }
+    }
+    table_close(rel, AccessShareLock);
+    return *why == nullptr;
+}
+
+// The TVIEW columns (1-based) of its primary key, or NIL.
+List *PrimaryKeyColumns(Oid tview) {
+    Relation rel = table_open(tview, AccessShareLock);
+    Oid pk = RelationGetPrimaryKeyIndex(rel);
+    List *cols = NIL;
+    if (OidIsValid(pk)) {
+        Relation index = index_open(pk, AccessShareLock);
+        for (int k = 0; k < index->rd_index->indnkeyatts; k++) cols = lappend_int(cols, index->rd_index->indkey.values[k]);
+        index_close(index, AccessShareLock);
+    }
+    table_close(rel, AccessShareLock);
+    return cols;
+}
+
+Query *AnalyzeUserQuery(const char *sql) {
+    List *parsed = raw_parser(sql, RAW_PARSE_DEFAULT);
+    if (list_length(parsed) != 1 || !IsA(linitial_node(RawStmt, parsed)->stmt, SelectStmt))
+        ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("a TVIEW definition must be exactly one SELECT"),
+                        errhint("Pass a single SELECT, without a trailing semicolon-separated statement.")));
+    return parse_analyze_fixedparams(linitial_node(RawStmt, parsed), sql, nullptr, 0, nullptr);
+}
+
+void LockForAlter(Oid tview) { LockRelationOid(tview, AccessExclusiveLock); }
 
 // Drops the dependencies of `tview` on relations and columns (before they are recorded again).
 void ForgetSourceDependencies(Oid tview) {
@@ -299,6 +397,17 @@ void CheckPrivileges(const AnalyzedDefinition &def, const planner::RefreshPlan &
             if (!pg::Call(CanSelect, relid, AttrNumber(attno)))
                 throw Error(SqlState("42501"), "permission denied for table " + Str(pg::Call(QualifiedName, relid)),
                             "Creating a TVIEW needs SELECT on every relation it reads.");
+        // Row-level security: a TVIEW holds every row of its definition for all its readers, and
+        // maintenance reads the sources without policies. A creator the policies apply to would
+        // get a TVIEW showing rows it may not see (or a first fill that maintenance contradicts).
+        if (pg::Call(RowSecurityApplies, relid))
+            throw Error(sqlstate::kFeatureNotSupported,
+                        "row-level security of table " + Str(pg::Call(QualifiedName, relid)) + " applies to the creator",
+                        "A TVIEW holds every row of its definition for all its readers; maintenance does not apply "
+                        "row-level security policies.",
+                        "Create the TVIEW as a role that bypasses the policies (the table's owner without FORCE ROW "
+                        "LEVEL SECURITY, or a role with BYPASSRLS), and protect the TVIEW itself with GRANT or its "
+                        "own policies.");
     }
 }
 
@@ -468,6 +577,59 @@ char *ReattachTview(Oid tview, const char *definition, const char *settings) {
     std::string short_name = Str(pg::Call(RelationName, tview));
     AttachToSources(tview, short_name, def, plan);
     return pg::Call(QueryTreeText, query);
+}
+
+}  // namespace tviews::definition
+
+namespace tviews::definition {
+
+void AlterTview(Oid tview, const char *sql) {
+    pg::Call(LockForAlter, tview);
+    catalog::TviewRow *old_row = pg::Call(catalog::ReadTview, tview);
+    if (old_row == nullptr)
+        throw Error(sqlstate::kWrongObjectType, "\"" + Str(pg::Call(RelationName, tview)) + "\" is not a TVIEW", "",
+                    "pg_tviews_alter() changes tables created with CREATE TABLE ... USING tview_am AS SELECT.");
+    if (!pg::Call(OwnsRelation, tview))
+        throw Error(sqlstate::kInsufficientPrivilege, "must be owner of TVIEW " + Str(pg::Call(RelationName, tview)));
+    Query *query = pg::Call(AnalyzeUserQuery, sql);
+    char *why = nullptr;
+    if (!pg::Call(SameColumns, tview, query, &why))
+        throw Error(sqlstate::kInvalidTableDefinition,
+                    "the new definition of TVIEW " + Str(pg::Call(RelationName, tview)) + " has other columns", Str(why),
+                    "pg_tviews_alter() keeps the table, its indexes and grants, so the columns must stay the same "
+                    "(names and types, in order). To change them, drop the TVIEW and create it again.");
+    Query *original = pg::Call(CopyQuery, query);
+    AnalyzedDefinition def = AnalyzeDefinition(original);
+    planner::PlanResult result = planner::BuildPlan(def.shape);
+    if (auto *refusal = std::get_if<planner::Refusal>(&result)) Raise(*refusal);
+    const planner::RefreshPlan &plan = std::get<planner::RefreshPlan>(result);
+    CheckJoinTypes(def, plan);
+    CheckPrivileges(def, plan);
+    // Maintenance finds rows by the primary key: the new root's key must be the same columns.
+    List *pk = pg::Call(PrimaryKeyColumns, tview);
+    bool same_key = pg::Call(list_length, static_cast<const List *>(pk)) == static_cast<int>(plan.key_columns.size());
+    for (size_t k = 0; same_key && k < plan.key_columns.size(); k++)
+        same_key = pg::Call(list_nth_int, static_cast<const List *>(pk), static_cast<int>(k)) == plan.key_columns[k] + 1;
+    if (!same_key)
+        throw Error(sqlstate::kInvalidTableDefinition,
+                    "the new definition of TVIEW " + Str(pg::Call(RelationName, tview)) + " has another key",
+                    "Its rows would be identified by other columns than the TVIEW's primary key.",
+                    "Keep the same root table and key columns, or drop the TVIEW and create it again.");
+
+    pg::Call(DropMaintenanceTriggers, tview);
+    EnsureLookupIndexes(def, plan);
+    std::set<Oid> sources = AttachToSources(tview, Str(pg::Call(RelationName, tview)), def, plan);
+    std::vector<Oid> source_list(sources.begin(), sources.end());
+    catalog::TviewRow row{};
+    row.tview = tview;
+    row.definition = pg::Call(catalog::DeparseQuery, original);
+    row.query_tree = pg::Call(QueryTreeText, original);
+    row.settings = pg::Call(CapturePinnedSettings);
+    row.nsources = static_cast<int>(source_list.size());
+    row.sources = source_list.data();
+    row.populated = old_row->populated;
+    pg::Call(catalog::ReplaceTview, static_cast<const catalog::TviewRow *>(&row));
+    pg::Call(CommandCounter);
 }
 
 }  // namespace tviews::definition

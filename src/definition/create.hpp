@@ -26,4 +26,10 @@ void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_ta
 // returns the new query tree (nodeToString) for the catalog. The table's rows are not touched.
 char *ReattachTview(Oid tview, const char *definition, const char *settings);
 
+// pg_tviews_alter(): a new defining query for an existing TVIEW, keeping the table (name, OID,
+// indexes, grants, dependents). The new query must give the same columns (names and types, in
+// order) and the same key. Replaces the triggers, dependencies, lookup indexes and catalog row;
+// the caller refills the rows (pg_tviews_refresh).
+void AlterTview(Oid tview, const char *sql);
+
 }  // namespace tviews::definition

@@ -285,6 +285,12 @@ bool ReadsRelation(const runtime::CompiledTview *tv, Oid relid) {
 }
 
 int ListLength(const List *l) { return list_length(l); }
+// Every TVIEW of the database, in creation order (OIDs): a stable order for the EXPLAIN output.
+List *TviewsInOrder() {
+    List *all = catalog::AllTviews();
+    list_sort(all, list_oid_cmp);
+    return all;
+}
 Oid ListOid(const List *l, int i) { return list_nth_oid(l, i); }
 void *ListPtr(const List *l, int i) { return list_nth(l, i); }
 
@@ -296,7 +302,7 @@ void *ListPtr(const List *l, int i) { return list_nth(l, i); }
 std::vector<Target> Targets(PlannedStmt *stmt) {
     std::vector<Target> out;
     List *writes = pg::Call(StatementWrites, stmt);
-    List *tviews = pg::Call(catalog::AllTviews);
+    List *tviews = pg::Call(TviewsInOrder);
     int nwrites = pg::Call(ListLength, static_cast<const List *>(writes));
     int ntviews = pg::Call(ListLength, static_cast<const List *>(tviews));
     for (int w = 0; w < nwrites; w++) {

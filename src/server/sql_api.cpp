@@ -2,6 +2,7 @@
 //
 // Regime: entry points (guarded) over PostgreSQL-side C-style bodies.
 #include "boundary/guard.hpp"
+#include "definition/create.hpp"
 #include "catalog/catalog.hpp"
 #include "definition/settings.hpp"
 #include "runtime/maintain.hpp"
@@ -60,8 +61,7 @@ Datum Create(FunctionCallInfo fcinfo) {
     PG_RETURN_OID(RangeVarGetRelid(rv, NoLock, false));
 }
 
-Datum Refresh(FunctionCallInfo fcinfo) {
-    Oid relid = PG_GETARG_OID(0);
+void RefreshTview(Oid relid) {
     // Maintenance of concurrent writers waits for the refresh (and the other way round).
     LockRelationOid(relid, ExclusiveLock);
     tviews::catalog::TviewRow *row = RequireTview(relid);
@@ -73,7 +73,21 @@ Datum Refresh(FunctionCallInfo fcinfo) {
     tviews::runtime::LeaveOwnerContext(&owner);
     if (!row->populated) tviews::catalog::SetPopulated(relid, true);
     CacheInvalidateRelcacheByRelid(relid);
+}
+
+Datum Refresh(FunctionCallInfo fcinfo) {
+    RefreshTview(PG_GETARG_OID(0));
     PG_RETURN_VOID();
+}
+
+void RequireArguments(FunctionCallInfo fcinfo) {
+    if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+        ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED), errmsg("pg_tviews_alter() needs a TVIEW and a query")));
+}
+
+void Invalidate(Oid relid) {
+    CacheInvalidateRelcacheByRelid(relid);
+    CommandCounterIncrement();
 }
 
 Datum Verify(FunctionCallInfo fcinfo) {
@@ -90,3 +104,17 @@ Datum Verify(FunctionCallInfo fcinfo) {
 TVIEWS_FUNCTION(pg_tviews_create) { return Create(fcinfo); }
 TVIEWS_FUNCTION(pg_tviews_refresh) { return Refresh(fcinfo); }
 TVIEWS_FUNCTION(pg_tviews_verify) { return Verify(fcinfo); }
+
+// pg_tviews_alter(tview regclass, query text): a new defining query for an existing TVIEW (same
+// columns and key), keeping its name, indexes, grants and the TVIEWs that read it; its rows are
+// rebuilt from the new definition in the same transaction.
+TVIEWS_FUNCTION(pg_tviews_alter) {
+    using namespace tviews;
+    pg::Call(RequireArguments, fcinfo);
+    Oid relid = PG_GETARG_OID(0);
+    char *sql = pg::Call(text_to_cstring, static_cast<const text *>(PG_GETARG_TEXT_PP(1)));
+    definition::AlterTview(relid, sql);
+    pg::Call(Invalidate, relid);
+    pg::Call(RefreshTview, relid);
+    PG_RETURN_VOID();
+}
