@@ -30,6 +30,9 @@ COMMIT;
 DELETE FROM tb_post WHERE pk_post = 1;                          -- a row leaves
 SELECT pk_post, data FROM tv_post ORDER BY pk_post;
 
+-- EXPLAIN shows what a write will maintain (docs/observability.md).
+EXPLAIN (COSTS OFF) UPDATE tb_user SET email = 'ada@lovelace.example' WHERE pk_user = 1;
+
 -- It always equals its definition.
 SELECT pg_tviews_verify('tv_post') AS rows_differing;
 SELECT tview, sources FROM pg_tviews_metadata;
