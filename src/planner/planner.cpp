@@ -179,6 +179,8 @@ public:
             return Refuse("a TVIEW definition must read from a table", "The query has no FROM clause.",
                           "Select from the table whose rows the TVIEW mirrors.");
         for (const FromItem &item : shape_.from) {
+            if (item.rel < 0 || item.rel >= static_cast<int>(shape_.relations.size()))
+                return Refuse("this FROM item is not supported in a TVIEW definition", "", "", item.location);
             const Relation &rel = shape_.relations[item.rel];
             if (item.join == FromItem::Join::kUnsupported)
                 return Refuse(item.join_name + " is not supported in a TVIEW definition",

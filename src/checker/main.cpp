@@ -1,0 +1,193 @@
+// main.cpp: pg_tviews_check, TVIEW definitions checked without a server.
+//
+// Usage: pg_tviews_check [--json] [--dot] FILE...
+// Reads the schema and the TVIEW definitions of the SQL files (in order, as one migration) and
+// says for each TVIEW whether pg_tviews will accept it, with the same reason and SQLSTATE the
+// server gives when it refuses, its sources and join keys, and the indexes maintenance needs
+// that the files do not create (the server creates them, with a NOTICE). --json prints one JSON
+// document for CI; --dot the dependencies between tables and TVIEWs as Graphviz DOT.
+// Exit status: 0 every TVIEW accepted, 1 a TVIEW refused or not understood, 2 usage or a file
+// that does not parse or cannot be read.
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <variant>
+
+#include "checker/front_end.hpp"
+#include "planner/planner.hpp"
+
+using namespace tviews;
+
+namespace {
+
+std::string JsonString(const std::string &s) {
+    std::string out = "\"";
+    for (char c : s) {
+        switch (c) {
+            case '"': out += "\\\""; break;
+            case '\\': out += "\\\\"; break;
+            case '\n': out += "\\n"; break;
+            case '\t': out += "\\t"; break;
+            default:
+                if (static_cast<unsigned char>(c) < 0x20) {
+                    char buf[8];
+                    snprintf(buf, sizeof(buf), "\\u%04x", c);
+                    out += buf;
+                } else {
+                    out += c;
+                }
+        }
+    }
+    return out + "\"";
+}
+
+std::string Columns(const planner::Relation &rel, const std::vector<int> &attnos) {
+    std::string out;
+    for (int a : attnos) out += (out.empty() ? "" : ", ") + (a > 0 && a <= static_cast<int>(rel.attnames.size()) ? rel.attnames[a - 1] : "?");
+    return out;
+}
+
+struct Report {
+    std::string name, where, verdict, sqlstate, message, detail, hint;
+    std::vector<std::string> sources, joins, indexes;
+};
+
+bool Covered(const std::vector<std::vector<int>> &indexes, const std::vector<int> &cols) {
+    for (const auto &index : indexes) {
+        if (index.size() < cols.size()) continue;
+        bool ok = true;
+        for (size_t i = 0; i < cols.size(); i++) ok &= std::find(cols.begin(), cols.end(), index[i]) != cols.end();
+        if (ok) return true;
+    }
+    return false;
+}
+
+Report Check(const checker::TviewDefinition &def) {
+    Report r;
+    r.name = def.name;
+    r.where = def.at.file + ":" + std::to_string(def.at.line) + ":" + std::to_string(def.at.column);
+    if (!def.problems.empty()) {
+        r.verdict = "error";
+        r.message = def.problems.front();
+        return r;
+    }
+    planner::PlanResult result = planner::BuildPlan(def.shape);
+    if (auto *refusal = std::get_if<planner::Refusal>(&result)) {
+        r.verdict = "refused";
+        r.sqlstate = refusal->state.c_str();
+        r.message = refusal->message;
+        r.detail = refusal->detail;
+        r.hint = refusal->hint;
+        if (refusal->location >= 0) {
+            checker::Location at = checker::LocationOf(def.at.file, def.file_text, def.sql_offset + refusal->location);
+            r.where = at.file + ":" + std::to_string(at.line) + ":" + std::to_string(at.column);
+        }
+        return r;
+    }
+    const planner::RefreshPlan &plan = std::get<planner::RefreshPlan>(result);
+    r.verdict = "accepted";
+    for (const planner::PlanNode &node : plan.nodes) {
+        const planner::Relation &rel = def.shape.relations[node.rel];
+        std::string role = node.parent < 0 ? "root" : node.scope > 0 ? "aggregated" : node.left_join ? "left join" : "join";
+        r.sources.push_back(rel.name + " (" + role + ")");
+        if (node.parent < 0) continue;
+        const planner::Relation &parent = def.shape.relations[plan.nodes[node.parent].rel];
+        r.joins.push_back(parent.name + " (" + Columns(parent, node.parent_attnos) + ") = " + rel.name + " (" +
+                          Columns(rel, node.key_attnos) + ")");
+        // Lineage walks the edge backwards: the parent's columns on a to-one edge, the child's
+        // correlation columns on a to-many one, must be indexed.
+        bool to_many = node.scope > 0 && plan.nodes[node.parent].scope != node.scope;
+        const planner::Relation &indexed = to_many ? rel : parent;
+        int indexed_rel = to_many ? node.rel : plan.nodes[node.parent].rel;
+        const std::vector<int> &cols = to_many ? node.key_attnos : node.parent_attnos;
+        if (!Covered(def.relation_indexes[indexed_rel], cols))
+            r.indexes.push_back(indexed.name + " (" + Columns(indexed, cols) + ")");
+    }
+    return r;
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+    bool json = false, dot = false;
+    std::vector<checker::Input> inputs;
+    for (int i = 1; i < argc; i++) {
+        std::string arg = argv[i];
+        if (arg == "--json") json = true;
+        else if (arg == "--dot") dot = true;
+        else if (arg == "--help" || arg == "-h") {
+            std::cout << "usage: pg_tviews_check [--json] [--dot] FILE...\n";
+            return 0;
+        } else {
+            std::ifstream in(arg);
+            if (!in) {
+                std::cerr << "pg_tviews_check: cannot read " << arg << "\n";
+                return 2;
+            }
+            std::stringstream text;
+            text << in.rdbuf();
+            inputs.push_back({arg, text.str()});
+        }
+    }
+    if (inputs.empty()) {
+        std::cerr << "usage: pg_tviews_check [--json] [--dot] FILE...\n";
+        return 2;
+    }
+    checker::CheckedFiles files = checker::ReadFiles(inputs);
+    std::vector<Report> reports;
+    for (const checker::TviewDefinition &def : files.tviews) reports.push_back(Check(def));
+    int status = files.errors.empty() ? 0 : 2;
+    for (const Report &r : reports)
+        if (r.verdict != "accepted" && status == 0) status = 1;
+
+    if (dot) {
+        std::cout << "digraph tviews {\n  rankdir=LR;\n";
+        for (size_t i = 0; i < files.tviews.size(); i++) {
+            std::cout << "  " << JsonString(reports[i].name) << " [shape=box"
+                      << (reports[i].verdict == "accepted" ? "" : ", color=red") << "];\n";
+            for (const planner::Relation &rel : files.tviews[i].shape.relations)
+                std::cout << "  " << JsonString(rel.name) << " -> " << JsonString(reports[i].name) << ";\n";
+        }
+        std::cout << "}\n";
+        return status;
+    }
+    if (json) {
+        std::cout << "{\"errors\": [";
+        for (size_t i = 0; i < files.errors.size(); i++) std::cout << (i ? ", " : "") << JsonString(files.errors[i]);
+        std::cout << "], \"tviews\": [";
+        auto list = [](const std::vector<std::string> &v) {
+            std::string out = "[";
+            for (size_t i = 0; i < v.size(); i++) out += (i ? ", " : "") + JsonString(v[i]);
+            return out + "]";
+        };
+        for (size_t i = 0; i < reports.size(); i++) {
+            const Report &r = reports[i];
+            std::cout << (i ? ", " : "") << "{\"name\": " << JsonString(r.name) << ", \"at\": " << JsonString(r.where)
+                      << ", \"verdict\": " << JsonString(r.verdict) << ", \"sqlstate\": " << JsonString(r.sqlstate)
+                      << ", \"message\": " << JsonString(r.message) << ", \"detail\": " << JsonString(r.detail)
+                      << ", \"hint\": " << JsonString(r.hint) << ", \"sources\": " << list(r.sources)
+                      << ", \"joins\": " << list(r.joins) << ", \"indexes_needed\": " << list(r.indexes) << "}";
+        }
+        std::cout << "]}\n";
+        return status;
+    }
+    for (const std::string &e : files.errors) std::cout << e << "\n";
+    for (const Report &r : reports) {
+        if (r.verdict == "accepted") {
+            std::cout << r.where << ": TVIEW " << r.name << ": accepted\n";
+            for (const std::string &s : r.sources) std::cout << "  source: " << s << "\n";
+            for (const std::string &j : r.joins) std::cout << "  join: " << j << "\n";
+            for (const std::string &x : r.indexes)
+                std::cout << "  index needed: " << x << " (pg_tviews creates it at CREATE)\n";
+        } else if (r.verdict == "refused") {
+            std::cout << r.where << ": TVIEW " << r.name << ": refused: " << r.sqlstate << " " << r.message << "\n";
+            if (!r.detail.empty()) std::cout << "  detail: " << r.detail << "\n";
+            if (!r.hint.empty()) std::cout << "  hint: " << r.hint << "\n";
+        } else {
+            std::cout << r.where << ": TVIEW " << r.name << ": not understood: " << r.message << "\n";
+        }
+    }
+    return status;
+}
