@@ -109,6 +109,12 @@ fi
 RESULTS=$BUILD_DIR/test-output
 
 "$ROOT/scripts/stage-install.sh" "$BUILD_DIR" "$STAGE"
+# The offline checker, for the agreement test (next to the staged install when running as root).
+CHECK_BIN=$BUILD_DIR/pg_tviews_check
+if [[ $AS_ROOT -eq 1 && -x "$CHECK_BIN" ]]; then
+  cp "$CHECK_BIN" "$WORK/pg_tviews_check"
+  CHECK_BIN=$WORK/pg_tviews_check
+fi
 STAGE_BIN=$STAGE/lib/postgresql/15/bin
 # One configuration per tier: the suites' settings plus the tier's.
 mkdir -p "$OUT"
@@ -139,6 +145,7 @@ run_in() {
     "PG_TVIEWS_TEST_CONF=$CONF"
     "PG_TVIEWS_TIER=$TIER"
     "PG_TVIEWS_SRC=$SRC"
+    "PG_TVIEWS_CHECK=$CHECK_BIN"
   )
   if [[ $AS_ROOT -eq 1 ]]; then
     (cd "$dir" && runuser -u postgres -- "${envv[@]}" "$@")

@@ -123,6 +123,8 @@ public:
             col.name = rt["name"].str(DefaultName(rt["val"]));
             shape_.targets.push_back(std::move(col));
         }
+        // An aggregate of the TVIEW's own level (not inside a subquery of child rows).
+        if (aggregate_seen_) Unsupported("aggregate function", -1);
     }
 
     const std::vector<int> &TableOf() const { return table_of_; }
@@ -312,7 +314,7 @@ private:
         if (type == "FuncCall") {
             std::vector<std::string> names = Names(n["funcname"]);
             FunctionRef f = Function(names);
-            if (!n["over"].is_null()) Unsupported("window function " + f.name, e.location);
+            if (!n["over"].is_null()) Unsupported("window function", -1);
             bool explicit_args = !n.has("func_variadic");
             if ((f.name == "jsonb_build_object" || f.name == "jsonb_build_array") && f.builtin && explicit_args) {
                 e.kind = f.name == "jsonb_build_object" ? Expr::Kind::kJsonbObject : Expr::Kind::kJsonbArray;
@@ -348,7 +350,8 @@ private:
         if (type == "SubLink") {
             std::string kind = n["subLinkType"].str();
             if (kind != "EXPR_SUBLINK" || !select_list) {
-                std::string what = kind == "EXISTS_SUBLINK" ? "EXISTS subquery"
+                std::string what = !select_list                ? "subquery in WHERE or JOIN"
+                                   : kind == "EXISTS_SUBLINK" ? "EXISTS subquery"
                                    : kind == "ARRAY_SUBLINK" ? "ARRAY subquery"
                                    : kind == "ANY_SUBLINK"   ? "IN/ANY subquery"
                                    : kind == "ALL_SUBLINK"   ? "ALL subquery"
