@@ -13,7 +13,7 @@ SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)
 export BUILD_TYPE
 
 .PHONY: all configure build install installcheck test unit test-regress test-isolation \
-        test-tap test-sql demo demo-stop bench bench-kernels soak clean debug-test help deps
+        test-tap test-sql demo demo-stop bench bench-kernels soak fuzz clean debug-test help deps
 
 all: build
 
@@ -58,9 +58,17 @@ test: deps
 	@rc=0; \
 	echo "===== unit (ctest) ====="; \
 	ctest --test-dir $(BUILD_DIR) --output-on-failure || rc=1; \
+	echo "===== fuzz (pg_tviews_check, 15 s) ====="; \
+	BUILD_DIR=$(BUILD_DIR) scripts/fuzz-checker.sh 15 || rc=1; \
 	BUILD_DIR=$(BUILD_DIR) scripts/run-tests.sh all || rc=2$$rc; \
-	case $$rc in 1|21) echo "make test: unit tests (ctest) FAILED";; esac; \
+	case $$rc in 1|21) echo "make test: unit tests (ctest) or the fuzz run FAILED";; esac; \
 	[ $$rc = 0 ]
+
+# The checker's fuzz target for longer (FUZZ_SECONDS, default 600).
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	$(MAKE) build
+	BUILD_DIR=$(BUILD_DIR) scripts/fuzz-checker.sh $(FUZZ_SECONDS)
 
 # Same as `test`, with a Debug build and assertions in build-debug/.
 debug-test:

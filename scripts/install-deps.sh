@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages pg_tviews needs to build and test (PostgreSQL 15 server,
-# headers and test tools, LLVM 14, GoogleTest, libpg_query, IPC::Run, CMake, g++).
+# headers and test tools, LLVM 14, GoogleTest, libpg_query, IPC::Run, CMake, g++, clang 14 with
+# libFuzzer for the checker's fuzz target).
 # Does nothing (and prints one line) when everything is already installed.
 set -euo pipefail
 
 packages=(
   postgresql-15 postgresql-server-dev-15 postgresql-client-15
-  libpg-query-dev llvm-14-dev libgtest-dev libipc-run-perl
+  libpg-query-dev llvm-14-dev libgtest-dev libipc-run-perl clang-14 libclang-rt-14-dev
   cmake g++ make perl
 )
 
