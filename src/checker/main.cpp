@@ -136,6 +136,26 @@ int main(int argc, char **argv) {
         return 2;
     }
     checker::CheckedFiles files = checker::ReadFiles(inputs);
+    // Dependency order: a TVIEW after the TVIEWs it reads (definitions can only read earlier
+    // ones, so a stable topological order of the files' order).
+    std::vector<std::string> order;
+    {
+        std::vector<bool> placed(files.tviews.size(), false);
+        for (size_t round = 0; round < files.tviews.size(); round++)
+            for (size_t i = 0; i < files.tviews.size(); i++) {
+                if (placed[i]) continue;
+                bool ready = true;
+                for (const planner::Relation &rel : files.tviews[i].shape.relations)
+                    for (size_t j = 0; j < files.tviews.size(); j++)
+                        if (!placed[j] && j != i && rel.kind == planner::Relation::Kind::kTview &&
+                            rel.name == files.tviews[j].name)
+                            ready = false;
+                if (ready) {
+                    placed[i] = true;
+                    order.push_back(files.tviews[i].name);
+                }
+            }
+    }
     std::vector<Report> reports;
     for (const checker::TviewDefinition &def : files.tviews) reports.push_back(Check(def));
     int status = files.errors.empty() ? 0 : 2;
@@ -170,7 +190,7 @@ int main(int argc, char **argv) {
                       << ", \"hint\": " << JsonString(r.hint) << ", \"sources\": " << list(r.sources)
                       << ", \"joins\": " << list(r.joins) << ", \"indexes_needed\": " << list(r.indexes) << "}";
         }
-        std::cout << "]}\n";
+        std::cout << "], \"order\": " << list(order) << "}\n";
         return status;
     }
     for (const std::string &e : files.errors) std::cout << e << "\n";
@@ -189,5 +209,8 @@ int main(int argc, char **argv) {
             std::cout << r.where << ": TVIEW " << r.name << ": not understood: " << r.message << "\n";
         }
     }
+    std::string line;
+    for (const std::string &name : order) line += (line.empty() ? "" : ", ") + name;
+    if (!order.empty()) std::cout << "order: " << line << "\n";
     return status;
 }
