@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <memory>
 #include <set>
 #include <stdexcept>
 
@@ -72,6 +73,13 @@ class Schema {
 public:
     std::vector<Table> tables;
     std::map<std::string, Volatility> functions;  // CREATE FUNCTION in the files
+    std::map<std::string, Json> views;             // CREATE VIEW: name (and schema.name) -> SelectStmt
+
+    const Json *FindView(const std::string &schema, const std::string &name) const {
+        auto it = views.find(schema.empty() ? name : schema + "." + name);
+        if (it == views.end() && schema == "public") it = views.find(name);
+        return it == views.end() ? nullptr : &it->second;
+    }
 
     int Find(const std::string &schema, const std::string &name) const {
         int found = -1;
@@ -105,6 +113,8 @@ struct CheckProblem : std::runtime_error {
 struct Level {
     const Level *parent = nullptr;
     std::vector<std::pair<std::string, int>> aliases;  // alias -> shape relation
+    // Views and subqueries of FROM, flattened: alias -> their output columns' expressions.
+    std::vector<std::pair<std::string, std::map<std::string, Expr>>> derived;
 };
 
 class Builder {
@@ -177,7 +187,10 @@ private:
     void Flatten(const Json &item, Level *level, std::vector<FromItem> &from, std::vector<Expr> &where, bool &first) {
         std::string type = item.node_type();
         const Json &n = item.node();
-        if (type == "RangeVar") {
+        if (type == "RangeVar" && schema_.FindView(n["schemaname"].str(), n["relname"].str()) != nullptr) {
+            const Json &view = *schema_.FindView(n["schemaname"].str(), n["relname"].str());
+            FlattenDerived(view, n["alias"]["aliasname"].str(n["relname"].str()), level, from, where, first);
+        } else if (type == "RangeVar") {
             FromItem f;
             f.rel = AddRelation(n, level);
             f.join = first ? FromItem::Join::kFirst : FromItem::Join::kInner;
@@ -190,6 +203,34 @@ private:
             if (jt == "JOIN_INNER") {
                 Flatten(n["rarg"], level, from, where, first);
                 if (!n["quals"].is_null()) Conjuncts(n["quals"], level, where);
+            } else if (jt == "JOIN_LEFT" && DerivedSelect(n["rarg"]) != nullptr) {
+                // A view or subquery on the right of LEFT JOIN: one relation, its WHERE and the ON
+                // condition becoming the edge's conditions.
+                const Json &select = *DerivedSelect(n["rarg"]);
+                const Json &inner_from = select["fromClause"];
+                if (inner_from.array.size() != 1 || inner_from.at(0).node_type() != "RangeVar" ||
+                    DerivedSelect(inner_from.at(0)) != nullptr) {
+                    Unsupported(inner_from.array.size() == 1 && inner_from.at(0).node_type() == "JoinExpr"
+                                    ? "a join on the right side of LEFT JOIN"
+                                    : "a view or subquery of several relations on the right side of LEFT JOIN",
+                                -1);
+                    // (its columns still resolve, so the rest of the query reads as the server's)
+                    std::vector<FromItem> unused_from;
+                    std::vector<Expr> unused_where;
+                    bool unused_first = false;
+                    FlattenDerived(select, DerivedAlias(n["rarg"]), level, unused_from, unused_where, unused_first);
+                    return;
+                }
+                CheckLevel(select, "");
+                Level inner;
+                FromItem f;
+                f.rel = AddRelation(inner_from.at(0).node(), &inner);
+                f.join = FromItem::Join::kLeft;
+                f.location = inner_from.at(0).node()["location"].integer();
+                if (!select["whereClause"].is_null()) Conjuncts(select["whereClause"], &inner, f.conditions);
+                level->derived.emplace_back(DerivedAlias(n["rarg"]), Outputs(select, &inner));
+                if (!n["quals"].is_null()) Conjuncts(n["quals"], level, f.conditions);
+                from.push_back(std::move(f));
             } else if (jt == "JOIN_LEFT" && n["rarg"].node_type() == "RangeVar") {
                 FromItem f;
                 f.rel = AddRelation(n["rarg"].node(), level);
@@ -208,12 +249,51 @@ private:
                 Unsupported(jt == "JOIN_LEFT" ? "a join on the right side of LEFT JOIN" : "this kind of join", -1);
             }
         } else if (type == "RangeSubselect") {
-            Unsupported("subquery in FROM (the checker does not expand it yet)", -1);
+            if (n["lateral"].kind == Json::Kind::kBool && n["lateral"].boolean) {
+                Unsupported("LATERAL", -1);
+                return;
+            }
+            FlattenDerived(n["subquery"]["SelectStmt"], n["alias"]["aliasname"].str(), level, from, where, first);
         } else if (type == "RangeFunction") {
             Unsupported("set-returning function in FROM", -1);
         } else {
             Unsupported("this kind of FROM item (" + type + ")", -1);
         }
+    }
+
+    // The SelectStmt behind a FROM item that is a view or a subquery, or nullptr.
+    const Json *DerivedSelect(const Json &item) const {
+        const Json &n = item.node();
+        if (item.node_type() == "RangeSubselect") return &n["subquery"]["SelectStmt"];
+        if (item.node_type() == "RangeVar") return schema_.FindView(n["schemaname"].str(), n["relname"].str());
+        return nullptr;
+    }
+
+    static std::string DerivedAlias(const Json &item) {
+        const Json &n = item.node();
+        return n["alias"]["aliasname"].str(n["relname"].str());
+    }
+
+    std::map<std::string, Expr> Outputs(const Json &select, Level *inner) {
+        std::map<std::string, Expr> out;
+        for (const Json &t : select["targetList"].array) {
+            const Json &rt = t["ResTarget"];
+            out[rt["name"].str(DefaultName(rt["val"]))] = Build(rt["val"], inner, true);
+        }
+        return out;
+    }
+
+    // A view or subquery of FROM joined inner: its relations join the enclosing FROM, its WHERE
+    // the enclosing WHERE, and its output columns become expressions over them (as the server
+    // flattens views).
+    void FlattenDerived(const Json &select, const std::string &alias, Level *level, std::vector<FromItem> &from,
+                        std::vector<Expr> &where, bool &first) {
+        CheckLevel(select, "");
+        auto inner = std::make_unique<Level>();
+        for (const Json &item : select["fromClause"].array) Flatten(item, inner.get(), from, where, first);
+        if (!select["whereClause"].is_null()) Conjuncts(select["whereClause"], inner.get(), where);
+        level->derived.emplace_back(alias, Outputs(select, inner.get()));
+        levels_.push_back(std::move(inner));
     }
 
     void Conjuncts(const Json &node, Level *level, std::vector<Expr> &out) {
@@ -236,6 +316,12 @@ private:
         e.kind = Expr::Kind::kColumn;
         e.location = n["location"].integer();
         for (const Level *l = level; l != nullptr; l = l->parent) {
+            for (const auto &[alias, columns] : l->derived) {
+                std::string col = fields.size() == 1 ? fields[0] : fields.size() >= 2 && fields[fields.size() - 2] == alias ? fields.back() : "";
+                if (star || col.empty()) continue;
+                auto it = columns.find(col);
+                if (it != columns.end()) return it->second;
+            }
             if (fields.size() == 1 && !star) {
                 int found = -1, attno = 0;
                 for (const auto &[alias, rel] : l->aliases) {
@@ -428,6 +514,7 @@ private:
     const Schema &schema_;
     QueryShape &shape_;
     std::vector<int> table_of_;  // shape relation -> schema table
+    std::vector<std::unique_ptr<Level>> levels_;  // scopes of flattened views and subqueries
     bool first_ = true;
     bool aggregate_seen_ = false;
 };
@@ -600,6 +687,10 @@ CheckedFiles ReadFiles(const std::vector<Input> &inputs) {
                 AlterTable(schema, n);
             } else if (type == "IndexStmt") {
                 CreateIndex(schema, n);
+            } else if (type == "ViewStmt") {
+                const Json &view = n["view"];
+                std::string vs = view["schemaname"].str(), vn = view["relname"].str();
+                schema.views[vs.empty() ? vn : vs + "." + vn] = n["query"]["SelectStmt"];
             } else if (type == "CreateFunctionStmt") {
                 CreateFunction(schema, n);
             } else if (type == "CreateTableAsStmt" && n["into"]["accessMethod"].str() == "tview_am") {

@@ -12,6 +12,9 @@ CREATE INDEX ON tb_comment (fk_post);
 CREATE TABLE tb_tag (name text, fk_post int);
 CREATE FUNCTION slug(text) RETURNS text LANGUAGE sql IMMUTABLE AS $$ SELECT lower($1) $$;
 CREATE FUNCTION lucky() RETURNS int LANGUAGE sql VOLATILE AS $$ SELECT 7 $$;
+CREATE VIEW v_user AS SELECT u.pk_user, upper(u.name) AS uname, u.fk_country FROM tb_user u WHERE u.active;
+CREATE VIEW v_user_country AS SELECT u.pk_user, u.name, c.name AS country FROM tb_user u JOIN tb_country c ON c.pk_country = u.fk_country;
+CREATE VIEW v_published AS SELECT p.pk_post, p.title, p.fk_user FROM tb_post p WHERE p.published;
 
 -- Accepted.
 CREATE TABLE tv_join USING tview_am AS SELECT p.pk_post, p.title, u.name FROM tb_post p JOIN tb_user u ON u.pk_user = p.fk_user;
@@ -24,6 +27,11 @@ CREATE TABLE tv_children USING tview_am AS SELECT p.pk_post, COALESCE((SELECT js
 CREATE TABLE tv_nested USING tview_am AS SELECT u.pk_user, COALESCE((SELECT jsonb_agg(jsonb_build_object('title', p.title, 'n', (SELECT count(*) FROM tb_comment c WHERE c.fk_post = p.pk_post)) ORDER BY p.pk_post) FROM tb_post p WHERE p.fk_user = u.pk_user), '[]') AS posts FROM tb_user u;
 CREATE TABLE tv_child_join USING tview_am AS SELECT p.pk_post, (SELECT string_agg(u.name, ', ' ORDER BY u.name) FROM tb_comment c JOIN tb_user u ON u.pk_user = c.fk_user WHERE c.fk_post = p.pk_post) AS commenters FROM tb_post p;
 SELECT pg_tviews_create('tv_created', 'SELECT u.pk_user, jsonb_build_object(''name'', u.name) AS data FROM tb_user u');
+CREATE TABLE tv_view_join USING tview_am AS SELECT p.pk_post, v.uname FROM tb_post p JOIN v_user v ON v.pk_user = p.fk_user;
+CREATE TABLE tv_view_root USING tview_am AS SELECT v.pk_post, v.title FROM v_published v;
+CREATE TABLE tv_view_left USING tview_am AS SELECT p.pk_post, v.uname FROM tb_post p LEFT JOIN v_user v ON v.pk_user = p.fk_user;
+CREATE TABLE tv_view_chain USING tview_am AS SELECT p.pk_post, v.country FROM tb_post p JOIN v_user_country v ON v.pk_user = p.fk_user;
+CREATE TABLE tv_from_subquery USING tview_am AS SELECT s.pk_post, s.t FROM (SELECT p.pk_post, upper(p.title) AS t FROM tb_post p) s;
 CREATE TABLE tv_cascade USING tview_am AS SELECT u.pk_user, (SELECT count(*) FROM tv_join j WHERE j.name = u.name) AS n FROM tb_user u;
 
 -- Refused.
@@ -42,3 +50,4 @@ CREATE TABLE tv_exists USING tview_am AS SELECT p.pk_post FROM tb_post p WHERE E
 CREATE TABLE tv_window USING tview_am AS SELECT p.pk_post, row_number() OVER () AS n FROM tb_post p;
 CREATE TABLE tv_no_from USING tview_am AS SELECT 1 AS one;
 CREATE TABLE tv_aggregate USING tview_am AS SELECT count(*) AS n FROM tb_post p;
+CREATE TABLE tv_view_left_multi USING tview_am AS SELECT p.pk_post, v.country FROM tb_post p LEFT JOIN v_user_country v ON v.pk_user = p.fk_user;
