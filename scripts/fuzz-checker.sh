@@ -2,7 +2,8 @@
 # Usage: scripts/fuzz-checker.sh [SECONDS]   (default 20)
 # Builds the libFuzzer target of pg_tviews_check (test/fuzz/checker_fuzz.cpp) with clang-14,
 # AddressSanitizer and UndefinedBehaviorSanitizer, and runs it for SECONDS from the seed corpus
-# (test/fuzz/seeds) plus what earlier runs found ($BUILD_DIR/fuzz-corpus). Fails on a crash, a
+# (test/fuzz/seeds and the checker's agreement corpus test/checker) plus what earlier runs found
+# ($BUILD_DIR/fuzz-corpus). Fails on a crash, a
 # sanitizer report or a timeout; the reproducer is left in $BUILD_DIR/fuzz-artifacts.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -24,5 +25,5 @@ fi
 echo "fuzz-checker: running for ${SECONDS_TO_RUN}s"
 ASAN_OPTIONS=detect_leaks=0 "$BIN" -max_total_time="$SECONDS_TO_RUN" -timeout=10 -rss_limit_mb=2048 \
   -artifact_prefix="$BUILD_DIR/fuzz-artifacts/" -print_final_stats=1 \
-  "$BUILD_DIR/fuzz-corpus" "$ROOT/test/fuzz/seeds" 2>&1 | tail -n 12
+  "$BUILD_DIR/fuzz-corpus" "$ROOT/test/fuzz/seeds" "$ROOT/test/checker" 2>&1 | tail -n 12
 exit "${PIPESTATUS[0]}"

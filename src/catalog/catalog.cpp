@@ -89,6 +89,27 @@ void InsertTview(const TviewRow *row) {
     table_close(catalog, RowExclusiveLock);
 }
 
+// OIDs of the TVIEWs of this database (only the detached ones if `detached_only`).
+static List *TviewsWhere(bool detached_only) {
+    Oid relid = CatalogRelid();
+    if (!OidIsValid(relid)) return NIL;
+    Relation catalog = table_open(relid, AccessShareLock);
+    SysScanDesc scan = systable_beginscan(catalog, InvalidOid, false, nullptr, 0, nullptr);
+    List *out = NIL;
+    HeapTuple tuple;
+    while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
+        bool isnull;
+        if (detached_only) {
+            Datum attached = heap_getattr(tuple, kAttached, RelationGetDescr(catalog), &isnull);
+            if (!isnull && DatumGetBool(attached)) continue;
+        }
+        out = lappend_oid(out, DatumGetObjectId(heap_getattr(tuple, kTview, RelationGetDescr(catalog), &isnull)));
+    }
+    systable_endscan(scan);
+    table_close(catalog, AccessShareLock);
+    return out;
+}
+
 void ReplaceTview(const TviewRow *row) {
     Relation catalog = OpenCatalog(RowExclusiveLock);
     HeapTuple tuple = FindTuple(catalog, row->tview);
@@ -126,23 +147,7 @@ HeapTuple WithAttachment(HeapTuple tuple, TupleDesc desc, const char *query_tree
     return heap_modify_tuple(tuple, desc, values, nulls, replace);
 }
 
-List *DetachedTviews() {
-    Oid relid = CatalogRelid();
-    if (!OidIsValid(relid)) return NIL;
-    Relation catalog = table_open(relid, AccessShareLock);
-    SysScanDesc scan = systable_beginscan(catalog, InvalidOid, false, nullptr, 0, nullptr);
-    List *out = NIL;
-    HeapTuple tuple;
-    while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
-        bool isnull;
-        Datum attached = heap_getattr(tuple, kAttached, RelationGetDescr(catalog), &isnull);
-        if (!isnull && DatumGetBool(attached)) continue;
-        out = lappend_oid(out, DatumGetObjectId(heap_getattr(tuple, kTview, RelationGetDescr(catalog), &isnull)));
-    }
-    systable_endscan(scan);
-    table_close(catalog, AccessShareLock);
-    return out;
-}
+List *DetachedTviews() { return TviewsWhere(true); }
 
 TviewRow *RowFromTuple(HeapTuple tuple, TupleDesc desc) {
     Datum values[kNatts];
@@ -200,22 +205,7 @@ char *CurrentDefinition(const char *query_tree) {
     return DeparseQuery(castNode(Query, stringToNode(query_tree)));
 }
 
-List *AllTviews() {
-    Oid relid = CatalogRelid();
-    if (!OidIsValid(relid)) return NIL;
-    Relation catalog = table_open(relid, AccessShareLock);
-    SysScanDesc scan = systable_beginscan(catalog, InvalidOid, false, nullptr, 0, nullptr);
-    List *out = NIL;
-    HeapTuple tuple;
-    while (HeapTupleIsValid(tuple = systable_getnext(scan))) {
-        bool isnull;
-        Datum tview = heap_getattr(tuple, kTview, RelationGetDescr(catalog), &isnull);
-        out = lappend_oid(out, DatumGetObjectId(tview));
-    }
-    systable_endscan(scan);
-    table_close(catalog, AccessShareLock);
-    return out;
-}
+List *AllTviews() { return TviewsWhere(false); }
 
 void RefreshStoredDefinitions() {
     Oid relid = CatalogRelid();
