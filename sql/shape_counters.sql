@@ -113,6 +113,29 @@ UPDATE tb_order SET pk_order = 6 WHERE pk_order = 5;
 SELECT * FROM check_tv();
 UPDATE tb_line SET fk_order = 6 WHERE pk_line = 40;
 SELECT * FROM check_tv();
+-- Which counters came from the change (EXPLAIN ANALYZE's "Counters From Change"): an insert
+-- updates all five (n_lines, qty, noted, small, cents; big_lines has a filter, so its subquery
+-- runs); a delete of a line with values only the two counts (a removed summand may leave a sum
+-- NULL: those subqueries run); a second statement on the same order in one transaction none
+-- (the row was rewritten by this transaction).
+CREATE FUNCTION from_change(sql text) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE line text;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || sql LOOP
+        IF line ~ 'Counters From Change' THEN RETURN trim(line); END IF;
+    END LOOP;
+    RETURN 'none';
+END $f$;
+SELECT from_change($$INSERT INTO tb_line VALUES (60, 2, 4, 4, 4, 'k')$$);
+SELECT * FROM check_tv();
+SELECT from_change($$DELETE FROM tb_line WHERE pk_line = 60$$);
+SELECT * FROM check_tv();
+BEGIN;
+SELECT from_change($$INSERT INTO tb_line VALUES (61, 2, 1, 1, 1, 'l')$$);
+SELECT from_change($$INSERT INTO tb_line VALUES (62, 2, 1, 1, 1, 'm')$$);
+COMMIT;
+SELECT * FROM check_tv();
+
 -- One statement changing orders and their lines (writable CTEs; the order's kernel may run
 -- first and count the lines already: the lines' kernel must not count them again).
 WITH moved AS (UPDATE tb_line SET fk_order = 7 WHERE fk_order = 6 RETURNING 1)

@@ -430,6 +430,16 @@ void CheckJoinTypes(const AnalyzedDefinition &def, const planner::RefreshPlan &p
     }
 }
 
+// The refresh plan of a definition (CREATE, re-attach, a new definition), or why not, raised:
+// the planner's refusal, or join columns of types the engine cannot compare.
+planner::RefreshPlan PlanDefinition(const AnalyzedDefinition &def) {
+    planner::PlanResult result = planner::BuildPlan(def.shape);
+    if (auto *refusal = std::get_if<planner::Refusal>(&result)) Raise(*refusal);
+    planner::RefreshPlan plan = std::move(std::get<planner::RefreshPlan>(result));
+    CheckJoinTypes(def, plan);
+    return plan;
+}
+
 // Maintenance finds the TVIEW rows that depend on a changed row by following each join edge
 // backwards: that needs an index on the foreign-key columns of the edge's parent.
 void EnsureLookupIndexes(const AnalyzedDefinition &def, const planner::RefreshPlan &plan) {
@@ -506,10 +516,7 @@ void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_ta
                     "A TVIEW needs its defining query.", "Write the query itself after AS.");
     Query *original = pg::Call(CopyQuery, castNode(Query, ctas->query));
     AnalyzedDefinition def = AnalyzeDefinition(original);
-    planner::PlanResult result = planner::BuildPlan(def.shape);
-    if (auto *refusal = std::get_if<planner::Refusal>(&result)) Raise(*refusal);
-    const planner::RefreshPlan &plan = std::get<planner::RefreshPlan>(result);
-    CheckJoinTypes(def, plan);
+    planner::RefreshPlan plan = PlanDefinition(def);
     CheckPrivileges(def, plan);
     if (ctas->into->rel->relpersistence != RELPERSISTENCE_TEMP)
         for (Oid relid : def.relids)
@@ -570,10 +577,7 @@ namespace tviews::definition {
 char *ReattachTview(Oid tview, const char *definition, const char *settings) {
     Query *query = pg::Call(AnalyzeDefinitionText, definition, settings);
     AnalyzedDefinition def = AnalyzeDefinition(query);
-    planner::PlanResult result = planner::BuildPlan(def.shape);
-    if (auto *refusal = std::get_if<planner::Refusal>(&result)) Raise(*refusal);
-    const planner::RefreshPlan &plan = std::get<planner::RefreshPlan>(result);
-    CheckJoinTypes(def, plan);
+    planner::RefreshPlan plan = PlanDefinition(def);
     std::string short_name = Str(pg::Call(RelationName, tview));
     AttachToSources(tview, short_name, def, plan);
     return pg::Call(QueryTreeText, query);
@@ -600,10 +604,7 @@ void AlterTview(Oid tview, const char *sql) {
                     "(names and types, in order). To change them, drop the TVIEW and create it again.");
     Query *original = pg::Call(CopyQuery, query);
     AnalyzedDefinition def = AnalyzeDefinition(original);
-    planner::PlanResult result = planner::BuildPlan(def.shape);
-    if (auto *refusal = std::get_if<planner::Refusal>(&result)) Raise(*refusal);
-    const planner::RefreshPlan &plan = std::get<planner::RefreshPlan>(result);
-    CheckJoinTypes(def, plan);
+    planner::RefreshPlan plan = PlanDefinition(def);
     CheckPrivileges(def, plan);
     // Maintenance finds rows by the primary key: the new root's key must be the same columns.
     List *pk = pg::Call(PrimaryKeyColumns, tview);

@@ -957,6 +957,7 @@ bool ApplyPatches(Run *run, Work *w) {
         if (tv->leaves[l].counter.kind != CounterKind::kNone &&
             CounterValue(run, w, tv->leaves[l], &counts[l], &count_nulls[l])) {
             counted[l] = true;
+            run->figures.counters_from_change++;
             continue;
         }
         int node = -1;

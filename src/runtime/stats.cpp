@@ -133,6 +133,7 @@ void RecordKernelRun(Oid tview, Oid source, const KernelFigures &f) {
         t->figures.rows_recomputed += f.rows_recomputed;
         t->figures.rows_inserted += f.rows_inserted;
         t->figures.rows_deleted += f.rows_deleted;
+        t->figures.counters_from_change += f.counters_from_change;
         t->figures.time_ms += f.time_ms;
         t->figures.compiled |= f.compiled;
         t->runs++;

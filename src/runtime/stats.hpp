@@ -17,6 +17,7 @@ struct KernelFigures {
     int64 rows_recomputed;   // TVIEW rows rewritten from a recomputation
     int64 rows_inserted;
     int64 rows_deleted;
+    int64 counters_from_change;  // counter leaves computed from the change, not by their subquery
     double time_ms;          // this TVIEW's kernel, excluding the cascades it hands changes to
     bool compiled;           // the tier of the run
 };

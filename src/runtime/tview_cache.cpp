@@ -357,7 +357,10 @@ Node *StripRelabel(Node *node) {
     return node;
 }
 
+// A zero constant, through the implicit casts the parser adds (COALESCE(sum(x), 0): int4 0 cast
+// to bigint).
 bool IsZeroConst(Node *node) {
+    node = strip_implicit_coercions(node);
     if (node == nullptr || !IsA(node, Const) || castNode(Const, node)->constisnull) return false;
     Const *c = castNode(Const, node);
     Oid output;

@@ -257,6 +257,8 @@ void EmitTarget(ExplainState *es, const Target *t, bool analyze) {
         ExplainPropertyInteger("Rows Recomputed", nullptr, f.rows_recomputed, es);
         ExplainPropertyInteger("Rows Inserted", nullptr, f.rows_inserted, es);
         ExplainPropertyInteger("Rows Deleted", nullptr, f.rows_deleted, es);
+        if (f.counters_from_change > 0)
+            ExplainPropertyInteger("Counters From Change", nullptr, f.counters_from_change, es);
         if (es->timing) ExplainPropertyFloat("Time", "ms", f.time_ms, 3, es);
     }
     if (text) es->indent--;
@@ -284,15 +286,12 @@ bool ReadsRelation(const runtime::CompiledTview *tv, Oid relid) {
     return false;
 }
 
-int ListLength(const List *l) { return list_length(l); }
 // Every TVIEW of the database, in creation order (OIDs): a stable order for the EXPLAIN output.
 List *TviewsInOrder() {
     List *all = catalog::AllTviews();
     list_sort(all, list_oid_cmp);
     return all;
 }
-Oid ListOid(const List *l, int i) { return list_nth_oid(l, i); }
-void *ListPtr(const List *l, int i) { return list_nth(l, i); }
 
 /* ------------------------------------------------------------------------
  * C++ orchestration.
@@ -303,12 +302,12 @@ std::vector<Target> Targets(PlannedStmt *stmt) {
     std::vector<Target> out;
     List *writes = pg::Call(StatementWrites, stmt);
     List *tviews = pg::Call(TviewsInOrder);
-    int nwrites = pg::Call(ListLength, static_cast<const List *>(writes));
-    int ntviews = pg::Call(ListLength, static_cast<const List *>(tviews));
+    int nwrites = pg::Call(list_length, static_cast<const List *>(writes));
+    int ntviews = pg::Call(list_length, static_cast<const List *>(tviews));
     for (int w = 0; w < nwrites; w++) {
-        auto *written = static_cast<Written *>(pg::Call(ListPtr, static_cast<const List *>(writes), w));
+        auto *written = static_cast<Written *>(pg::Call(list_nth, static_cast<const List *>(writes), w));
         for (int t = 0; t < ntviews; t++) {
-            Oid oid = pg::Call(ListOid, static_cast<const List *>(tviews), t);
+            Oid oid = pg::Call(list_nth_oid, static_cast<const List *>(tviews), t);
             catalog::TviewRow *row = pg::Call(catalog::ReadTview, oid);
             bool reads = false;
             for (int s = 0; row != nullptr && s < row->nsources; s++) reads |= row->sources[s] == written->relid;

@@ -66,8 +66,6 @@ void EmitReattached(FunctionCallInfo fcinfo, const Oid *tviews, int n) {
 
 bool RelationExists(Oid relid) { return SearchSysCacheExists1(RELOID, ObjectIdGetDatum(relid)); }
 
-int ListLength(const List *l) { return list_length(l); }
-Oid ListOid(const List *l, int i) { return list_nth_oid(l, i); }
 
 struct AttachArgs {
     Oid tview;
@@ -158,9 +156,9 @@ TVIEWS_FUNCTION(pg_tviews_reattach) {
     using namespace tviews;
     std::vector<Oid> done;
     List *all = PG_ARGISNULL(0) ? pg::Call(catalog::AllTviews) : nullptr;
-    int n = PG_ARGISNULL(0) ? pg::Call(ListLength, static_cast<const List *>(all)) : 1;
+    int n = PG_ARGISNULL(0) ? pg::Call(list_length, static_cast<const List *>(all)) : 1;
     for (int i = 0; i < n; i++) {
-        Oid tview = PG_ARGISNULL(0) ? pg::Call(ListOid, static_cast<const List *>(all), i) : PG_GETARG_OID(0);
+        Oid tview = PG_ARGISNULL(0) ? pg::Call(list_nth_oid, static_cast<const List *>(all), i) : PG_GETARG_OID(0);
         catalog::TviewRow *row = pg::Call(catalog::ReadTview, tview);
         if (row == nullptr) {
             const char *name = pg::Call(get_rel_name, tview);
