@@ -117,11 +117,6 @@ char *PinCompressionDdl(Oid relid, const char *qualified) {
 
 Oid CreatedRelid(RangeVar *rv) { return RangeVarGetRelid(rv, NoLock, false); }
 
-// Whether the current user may read `attno` of `relid` (0 = the whole table).
-bool CanSelect(Oid relid, AttrNumber attno) {
-    if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK) return true;
-    return attno > 0 && pg_attribute_aclcheck(relid, attno, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
-}
 
 char *QualifiedName(Oid relid) {
     return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
@@ -129,7 +124,6 @@ char *QualifiedName(Oid relid) {
 
 char *ColumnName(Oid relid, AttrNumber attno) { return get_attname(relid, attno, false); }
 
-Oid ColumnBaseType(Oid relid, AttrNumber attno) { return getBaseType(get_atttype(relid, attno)); }
 
 bool IndexIsBtree(Oid index) {
     HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(index));
@@ -183,8 +177,6 @@ bool AttributeDropped(Oid relid, AttrNumber attno) {
     return dropped;
 }
 
-// Whether row-level security policies would filter what the current user reads from `relid`.
-bool RowSecurityApplies(Oid relid) { return check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED; }
 
 bool OwnsRelation(Oid relid) { return pg_class_ownercheck(relid, GetUserId()); }
 
@@ -384,59 +376,15 @@ std::string TriggerName(const std::string &tview, const char *event) {
     return name;
 }
 
-void CheckPrivileges(const AnalyzedDefinition &def, const planner::RefreshPlan &plan) {
-    for (Oid view : def.views)
-        if (!pg::Call(CanSelect, view, AttrNumber(0)))
-            throw Error(SqlState("42501"), "permission denied for view " + Str(pg::Call(QualifiedName, view)),
-                        "Creating a TVIEW needs SELECT on every relation it reads.");
-    for (const planner::PlanNode &node : plan.nodes) {
-        Oid relid = def.relids[node.rel];
-        std::vector<int> attnos = plan.UsedAttnos(static_cast<int>(&node - plan.nodes.data()));
-        if (attnos.empty()) attnos.push_back(0);
-        for (int attno : attnos)
-            if (!pg::Call(CanSelect, relid, AttrNumber(attno)))
-                throw Error(SqlState("42501"), "permission denied for table " + Str(pg::Call(QualifiedName, relid)),
-                            "Creating a TVIEW needs SELECT on every relation it reads.");
-        // Row-level security: a TVIEW holds every row of its definition for all its readers, and
-        // maintenance reads the sources without policies. A creator the policies apply to would
-        // get a TVIEW showing rows it may not see (or a first fill that maintenance contradicts).
-        if (pg::Call(RowSecurityApplies, relid))
-            throw Error(sqlstate::kFeatureNotSupported,
-                        "row-level security of table " + Str(pg::Call(QualifiedName, relid)) + " applies to the creator",
-                        "A TVIEW holds every row of its definition for all its readers; maintenance does not apply "
-                        "row-level security policies.",
-                        "Create the TVIEW as a role that bypasses the policies (the table's owner without FORCE ROW "
-                        "LEVEL SECURITY, or a role with BYPASSRLS), and protect the TVIEW itself with GRANT or its "
-                        "own policies.");
-    }
-}
-
-void CheckJoinTypes(const AnalyzedDefinition &def, const planner::RefreshPlan &plan) {
-    for (const planner::PlanNode &node : plan.nodes) {
-        if (node.parent < 0) continue;
-        Oid child = def.relids[node.rel], parent = def.relids[plan.nodes[node.parent].rel];
-        for (size_t i = 0; i < node.key_attnos.size(); i++) {
-            Oid a = pg::Call(ColumnBaseType, child, AttrNumber(node.key_attnos[i]));
-            Oid b = pg::Call(ColumnBaseType, parent, AttrNumber(node.parent_attnos[i]));
-            if (a != b)
-                throw Error(sqlstate::kFeatureNotSupported,
-                            "join columns of different types are not supported in a TVIEW definition",
-                            "Column " + Str(pg::Call(ColumnName, parent, AttrNumber(node.parent_attnos[i]))) + " of " +
-                                Str(pg::Call(QualifiedName, parent)) + " is joined to column " +
-                                Str(pg::Call(ColumnName, child, AttrNumber(node.key_attnos[i]))) + " of " +
-                                Str(pg::Call(QualifiedName, child)) + ", of another type.",
-                            "Give both columns the same type.");
-        }
-    }
-}
-
 // The refresh plan of a definition (CREATE, re-attach, a new definition), or why not, raised:
-// the planner's refusal, or join columns of types the engine cannot compare.
-planner::RefreshPlan PlanDefinition(const AnalyzedDefinition &def) {
+// the planner's refusal (which also covers join column types, row-level security and temporary
+// sources: the offline checker applies the same rules).
+planner::RefreshPlan PlanDefinition(AnalyzedDefinition &def, bool temporary) {
+    def.shape.temporary = temporary;
     planner::PlanResult result = planner::BuildPlan(def.shape);
     if (auto *refusal = std::get_if<planner::Refusal>(&result)) Raise(*refusal);
     planner::RefreshPlan plan = std::move(std::get<planner::RefreshPlan>(result));
-    CheckJoinTypes(def, plan);
+    if (auto refusal = planner::CheckSources(def.shape, plan)) Raise(*refusal);
     return plan;
 }
 
@@ -516,16 +464,7 @@ void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_ta
                     "A TVIEW needs its defining query.", "Write the query itself after AS.");
     Query *original = pg::Call(CopyQuery, castNode(Query, ctas->query));
     AnalyzedDefinition def = AnalyzeDefinition(original);
-    planner::RefreshPlan plan = PlanDefinition(def);
-    CheckPrivileges(def, plan);
-    if (ctas->into->rel->relpersistence != RELPERSISTENCE_TEMP)
-        for (Oid relid : def.relids)
-            if (pg::Call(get_rel_persistence, relid) == RELPERSISTENCE_TEMP)
-                throw Error(sqlstate::kFeatureNotSupported,
-                            "a TVIEW over temporary table " + Str(pg::Call(get_rel_name, relid)) + " must be temporary",
-                            "The temporary table disappears at the end of the session.",
-                            "Create it with CREATE TEMPORARY TABLE ... USING tview_am AS SELECT ....");
-
+    planner::RefreshPlan plan = PlanDefinition(def, ctas->into->rel->relpersistence == RELPERSISTENCE_TEMP);
     // TVIEW rows are updated in place all the time: leave room on each page for HOT updates
     // (no index maintenance) unless the user chose a fillfactor.
     pg::Call(DefaultFillfactor, ctas->into);
@@ -577,7 +516,7 @@ namespace tviews::definition {
 char *ReattachTview(Oid tview, const char *definition, const char *settings) {
     Query *query = pg::Call(AnalyzeDefinitionText, definition, settings);
     AnalyzedDefinition def = AnalyzeDefinition(query);
-    planner::RefreshPlan plan = PlanDefinition(def);
+    planner::RefreshPlan plan = PlanDefinition(def, pg::Call(get_rel_persistence, tview) == RELPERSISTENCE_TEMP);
     std::string short_name = Str(pg::Call(RelationName, tview));
     AttachToSources(tview, short_name, def, plan);
     return pg::Call(QueryTreeText, query);
@@ -604,8 +543,7 @@ void AlterTview(Oid tview, const char *sql) {
                     "(names and types, in order). To change them, drop the TVIEW and create it again.");
     Query *original = pg::Call(CopyQuery, query);
     AnalyzedDefinition def = AnalyzeDefinition(original);
-    planner::RefreshPlan plan = PlanDefinition(def);
-    CheckPrivileges(def, plan);
+    planner::RefreshPlan plan = PlanDefinition(def, pg::Call(get_rel_persistence, tview) == RELPERSISTENCE_TEMP);
     // Maintenance finds rows by the primary key: the new root's key must be the same columns.
     List *pk = pg::Call(PrimaryKeyColumns, tview);
     bool same_key = pg::Call(list_length, static_cast<const List *>(pk)) == static_cast<int>(plan.key_columns.size());

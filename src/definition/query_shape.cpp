@@ -29,11 +29,14 @@ extern "C" {
 #include "optimizer/optimizer.h"
 #include "rewrite/rewriteHandler.h"
 #include "rewrite/rewriteManip.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
 #include "utils/relcache.h"
+#include "utils/rls.h"
 #include "utils/syscache.h"
 }
 
@@ -228,7 +231,14 @@ struct RelInfo {
     char *name;
     int natts;
     char **attnames;  // nullptr for dropped
+    char **atttypes;  // the type's name (a domain's base type)
     bool *notnull;
+    char *qualified_name;
+    char *relname;
+    bool temporary;
+    bool row_security_applies;
+    bool select_granted;
+    bool *attselect;
     int nkeys;
     int *keylen;
     int **keys;
@@ -247,14 +257,24 @@ RelInfo *ReadRelInfo(Oid relid) {
     else
         info->name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
                                                 RelationGetRelationName(rel));
+    info->relname = pstrdup(RelationGetRelationName(rel));
+    info->qualified_name = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)), info->relname);
+    info->temporary = rel->rd_rel->relpersistence == RELPERSISTENCE_TEMP;
+    info->row_security_applies = check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED;
     TupleDesc desc = RelationGetDescr(rel);
     info->natts = desc->natts;
     info->attnames = static_cast<char **>(palloc0(sizeof(char *) * desc->natts));
+    info->atttypes = static_cast<char **>(palloc0(sizeof(char *) * desc->natts));
+    info->select_granted = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
+    info->attselect = static_cast<bool *>(palloc0(sizeof(bool) * desc->natts));
     info->notnull = static_cast<bool *>(palloc0(sizeof(bool) * desc->natts));
     for (int i = 0; i < desc->natts; i++) {
         Form_pg_attribute att = TupleDescAttr(desc, i);
         if (att->attisdropped) continue;
         info->attnames[i] = pstrdup(NameStr(att->attname));
+        info->atttypes[i] = format_type_be(getBaseType(att->atttypid));
+        info->attselect[i] = info->select_granted ||
+                             pg_attribute_aclcheck(relid, att->attnum, GetUserId(), ACL_SELECT) == ACLCHECK_OK;
         info->notnull[i] = att->attnotnull;
     }
     info->pk = -1;
@@ -287,6 +307,12 @@ RelInfo *ReadRelInfo(Oid relid) {
     relation_close(rel, AccessShareLock);
     return info;
 }
+
+char *ViewName(Oid view) {
+    return quote_qualified_identifier(get_namespace_name(get_rel_namespace(view)), get_rel_name(view));
+}
+
+bool ViewSelectGranted(Oid view) { return pg_class_aclcheck(view, GetUserId(), ACL_SELECT) == ACLCHECK_OK; }
 
 const char *RelkindName(char relkind) {
     switch (relkind) {
@@ -365,7 +391,13 @@ public:
         Query *query = pg::Call(RewriteDefinition, original);
         List *views = pg::Call(CollectViews, const_cast<Query *>(original));
         ListCell *lc;
-        foreach (lc, views) out_.views.push_back(lfirst_oid(lc));
+        foreach (lc, views) {
+            out_.views.push_back(lfirst_oid(lc));
+            planner::ViewRef ref;
+            ref.qualified_name = pg::Call(ViewName, lfirst_oid(lc));
+            ref.select_granted = pg::Call(ViewSelectGranted, lfirst_oid(lc));
+            out_.shape.views.push_back(std::move(ref));
+        }
         // Views are expanded again by the rewriter into their base relations: collect those too.
         Level *top = pg::Call(NewLevel, query);
         CheckQueryLevel(query, "");
@@ -432,8 +464,15 @@ private:
         }
         for (int i = 0; i < info->natts; i++) {
             rel.attnames.push_back(info->attnames[i] != nullptr ? info->attnames[i] : "");
+            rel.atttypes.push_back(info->atttypes[i] != nullptr ? info->atttypes[i] : "");
+            rel.attselect.push_back(info->attselect[i]);
             rel.attnotnull.push_back(info->notnull[i]);
         }
+        rel.qualified_name = info->qualified_name;
+        rel.relname = info->relname;
+        rel.temporary = info->temporary;
+        rel.row_security_applies = info->row_security_applies;
+        rel.select_granted = info->select_granted;
         for (int k = 0; k < info->nkeys; k++)
             rel.unique_keys.emplace_back(info->keys[k], info->keys[k] + info->keylen[k]);
         rel.primary_key = info->pk;

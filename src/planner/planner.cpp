@@ -594,6 +594,67 @@ bool IsSessionDependent(const std::string &name) {
            HasPrefix(name, "current_");
 }
 
+// Rules on the sources a maintainable shape reads, checked once the plan says which columns are
+// read and joined: SELECT privilege on the views and on the columns maintenance reads (the
+// creator owns the TVIEW and could otherwise read through it), join columns of the same type (the kernels compare them as values of one type), no row-level
+// security filtering what the creator reads, no temporary source under a permanent TVIEW.
+std::optional<Refusal> CheckSources(const QueryShape &shape, const RefreshPlan &plan) {
+    auto denied = [](const std::string &what) {
+        Refusal r = Refuse("permission denied for " + what, "Creating a TVIEW needs SELECT on every relation it reads.", "");
+        r.state = sqlstate::kInsufficientPrivilege;
+        return r;
+    };
+    for (const ViewRef &view : shape.views)
+        if (!view.select_granted) return denied("view " + view.qualified_name);
+    for (size_t n = 0; n < plan.nodes.size(); n++) {
+        const Relation &rel = shape.relations[plan.nodes[n].rel];
+        if (rel.select_granted) continue;
+        std::vector<int> attnos = plan.UsedAttnos(static_cast<int>(n));
+        if (attnos.empty()) attnos.push_back(0);
+        for (int attno : attnos)
+            if (attno <= 0 || attno > static_cast<int>(rel.attselect.size()) || !rel.attselect[attno - 1])
+                return denied("table " + rel.qualified_name);
+    }
+    for (const PlanNode &node : plan.nodes) {
+        if (node.parent < 0) continue;
+        const Relation &child = shape.relations[node.rel];
+        const Relation &parent = shape.relations[plan.nodes[node.parent].rel];
+        for (size_t i = 0; i < node.key_attnos.size(); i++) {
+            int a = node.key_attnos[i], b = node.parent_attnos[i];
+            auto type = [](const Relation &r, int attno) {
+                return attno > 0 && attno <= static_cast<int>(r.atttypes.size()) ? r.atttypes[attno - 1] : std::string();
+            };
+            auto name = [](const Relation &r, int attno) {
+                return attno > 0 && attno <= static_cast<int>(r.attnames.size()) ? r.attnames[attno - 1] : std::string("?");
+            };
+            if (!type(child, a).empty() && !type(parent, b).empty() && type(child, a) != type(parent, b)) {
+                Refusal r = Refuse("join columns of different types are not supported in a TVIEW definition",
+                                   "Column " + name(parent, b) + " of " + parent.qualified_name + " is joined to column " +
+                                       name(child, a) + " of " + child.qualified_name + ", of another type.",
+                                   "Give both columns the same type.");
+                return r;
+            }
+        }
+    }
+    for (const PlanNode &node : plan.nodes) {
+        const Relation &rel = shape.relations[node.rel];
+        if (rel.row_security_applies)
+            return Refuse("row-level security of table " + rel.qualified_name + " applies to the creator",
+                          "A TVIEW holds every row of its definition for all its readers; maintenance does not apply "
+                          "row-level security policies.",
+                          "Create the TVIEW as a role that bypasses the policies (the table's owner without FORCE ROW "
+                          "LEVEL SECURITY, or a role with BYPASSRLS), and protect the TVIEW itself with GRANT or its "
+                          "own policies.");
+    }
+    if (!shape.temporary)
+        for (const Relation &rel : shape.relations)
+            if (rel.temporary)
+                return Refuse("a TVIEW over temporary table " + rel.relname + " must be temporary",
+                              "The temporary table disappears at the end of the session.",
+                              "Create it with CREATE TEMPORARY TABLE ... USING tview_am AS SELECT ....");
+    return std::nullopt;
+}
+
 PlanResult BuildPlan(const QueryShape &shape) { return Builder(shape).Build(); }
 
 }  // namespace tviews::planner

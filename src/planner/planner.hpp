@@ -4,12 +4,20 @@
 // maintains incrementally"), in one place for the server and the offline checker.
 #pragma once
 
+#include <optional>
+
 #include "planner/plan.hpp"
 #include "planner/shape.hpp"
 
 namespace tviews::planner {
 
 PlanResult BuildPlan(const QueryShape &shape);
+
+// The rules checked when a TVIEW is created or its definition changes (not each time a session
+// loads its plan for maintenance): SELECT privilege of the creator on what the plan reads,
+// join columns of one type, no row-level security applying to the creator, no temporary source
+// under a permanent TVIEW. Needs the shape's relations' privileges, types and flags.
+std::optional<Refusal> CheckSources(const QueryShape &shape, const RefreshPlan &plan);
 
 // Whether a function of PostgreSQL itself gives results that depend on time, the session or
 // chance even though it is not volatile (now(), current_user, current_setting(), ...).

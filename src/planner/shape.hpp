@@ -58,6 +58,19 @@ struct Relation {
     std::vector<bool> attnotnull;                      // index attno-1
     int primary_key = -1;                              // index into unique_keys, -1 none
     int location = -1;
+    std::string qualified_name;  // schema.name, quoted as needed (messages about the source itself)
+    std::string relname;         // the name alone
+    std::vector<std::string> atttypes;  // index attno-1: the column's type (a domain's base type)
+    bool temporary = false;
+    bool row_security_applies = false;  // the creator reads it through row-level security policies
+    bool select_granted = true;         // the creator may SELECT from it (table privilege)
+    std::vector<bool> attselect;        // index attno-1: column SELECT privilege (when not table-wide)
+};
+
+// A view the definition reads (expanded into its relations): the creator needs SELECT on it.
+struct ViewRef {
+    std::string qualified_name;
+    bool select_granted = true;
 };
 
 // One relation in the FROM clause, in left-deep order: item 0 is the first relation, each next one
@@ -103,6 +116,8 @@ struct QueryShape {
     std::vector<Expr> where;  // conjuncts: the WHERE clause and inner join conditions
     std::vector<TargetColumn> targets;
     std::vector<Construct> unsupported;
+    bool temporary = false;  // the TVIEW itself is a temporary table
+    std::vector<ViewRef> views;
 };
 
 }  // namespace tviews::planner
