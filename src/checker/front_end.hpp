@@ -1,10 +1,12 @@
 // front_end.hpp: the checker's front end: SQL files -> schema -> QueryShape per TVIEW.
 //
 // Regime: pure C++ (libpg_query in the .cpp; no server). The server has its analyzed query and
-// the catalog; the checker has only the files: it reads the schema they create (CREATE TABLE
-// with its keys and NOT NULLs, ALTER TABLE ... ADD CONSTRAINT, CREATE UNIQUE INDEX, CREATE
-// FUNCTION with its volatility) and the TVIEW definitions (CREATE TABLE ... USING tview_am AS
-// and SELECT pg_tviews_create('name', 'query')), resolves names the way PostgreSQL would, and
+// the catalog; the checker has only the files, read in order as a migration runs them: it keeps
+// a model of the database they build (schemas and search_path, tables with their columns, types,
+// keys, NOT NULLs and indexes, views, materialized views, foreign and temporary tables, functions
+// with their volatility, roles with their grants and row-level security, ALTER, DROP, RENAME,
+// transactions that roll back) and the TVIEW definitions (CREATE TABLE ... USING tview_am AS and
+// SELECT pg_tviews_create('name', 'query')). It resolves names the way PostgreSQL would and
 // describes each definition as the same QueryShape the server's front end produces, so the one
 // planner (src/planner) gives the verdict.
 #pragma once
@@ -30,7 +32,15 @@ struct TviewDefinition {
     std::string file_text;     // the file (to turn offsets into lines)
     planner::QueryShape shape;
     std::vector<std::vector<std::vector<int>>> relation_indexes;  // per shape relation: its indexes' columns
-    std::vector<std::string> problems;  // the checker could not describe it (names not found, ...)
+    // Why the definition could not be described: "file:line:column: message". When the server
+    // would refuse it for that same reason (a relation or column that does not exist, a name
+    // taken, a bad argument), problem_state is the SQLSTATE it gives and problem_message its
+    // message; an empty problem_state means the checker itself cannot tell.
+    std::vector<std::string> problems;
+    std::string problem_state;
+    std::string problem_message;
+    Location problem_at;
+    bool skipped = false;  // CREATE TABLE IF NOT EXISTS of a name that exists: nothing is created
 };
 
 struct Input {

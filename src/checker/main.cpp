@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 #include <variant>
 
@@ -68,12 +69,24 @@ Report Check(const checker::TviewDefinition &def) {
     Report r;
     r.name = def.name;
     r.where = def.at.file + ":" + std::to_string(def.at.line) + ":" + std::to_string(def.at.column);
+    if (def.skipped) {
+        r.verdict = "skipped";
+        r.message = def.problem_message;
+        return r;
+    }
     if (!def.problems.empty()) {
-        r.verdict = "error";
-        r.message = def.problems.front();
+        // A reason the server gives too (refused), or one only the checker has (not understood).
+        r.verdict = def.problem_state.empty() ? "error" : "refused";
+        r.sqlstate = def.problem_state;
+        r.message = def.problem_state.empty() ? def.problems.front() : def.problem_message;
+        if (!def.problem_state.empty())
+            r.where = def.problem_at.file + ":" + std::to_string(def.problem_at.line) + ":" + std::to_string(def.problem_at.column);
         return r;
     }
     planner::PlanResult result = planner::BuildPlan(def.shape);
+    std::optional<planner::Refusal> source_refusal;
+    if (auto *plan = std::get_if<planner::RefreshPlan>(&result)) source_refusal = planner::CheckSources(def.shape, *plan);
+    if (source_refusal) result = *source_refusal;
     if (auto *refusal = std::get_if<planner::Refusal>(&result)) {
         r.verdict = "refused";
         r.sqlstate = refusal->state.c_str();
@@ -136,18 +149,20 @@ int main(int argc, char **argv) {
         return 2;
     }
     checker::CheckedFiles files = checker::ReadFiles(inputs);
-    // Dependency order: a TVIEW after the TVIEWs it reads (definitions can only read earlier
+    std::vector<Report> reports;
+    for (const checker::TviewDefinition &def : files.tviews) reports.push_back(Check(def));
+    // Dependency order of the accepted TVIEWs: a TVIEW after the TVIEWs it reads (definitions can only read earlier
     // ones, so a stable topological order of the files' order).
     std::vector<std::string> order;
     {
         std::vector<bool> placed(files.tviews.size(), false);
         for (size_t round = 0; round < files.tviews.size(); round++)
             for (size_t i = 0; i < files.tviews.size(); i++) {
-                if (placed[i]) continue;
+                if (placed[i] || reports[i].verdict != "accepted") continue;
                 bool ready = true;
                 for (const planner::Relation &rel : files.tviews[i].shape.relations)
                     for (size_t j = 0; j < files.tviews.size(); j++)
-                        if (!placed[j] && j != i && rel.kind == planner::Relation::Kind::kTview &&
+                        if (!placed[j] && j != i && reports[j].verdict == "accepted" && rel.kind == planner::Relation::Kind::kTview &&
                             rel.name == files.tviews[j].name)
                             ready = false;
                 if (ready) {
@@ -156,11 +171,9 @@ int main(int argc, char **argv) {
                 }
             }
     }
-    std::vector<Report> reports;
-    for (const checker::TviewDefinition &def : files.tviews) reports.push_back(Check(def));
     int status = files.errors.empty() ? 0 : 2;
     for (const Report &r : reports)
-        if (r.verdict != "accepted" && status == 0) status = 1;
+        if (r.verdict != "accepted" && r.verdict != "skipped" && status == 0) status = 1;
 
     if (dot) {
         std::cout << "digraph tviews {\n  rankdir=LR;\n";
@@ -201,6 +214,8 @@ int main(int argc, char **argv) {
             for (const std::string &j : r.joins) std::cout << "  join: " << j << "\n";
             for (const std::string &x : r.indexes)
                 std::cout << "  index needed: " << x << " (pg_tviews creates it at CREATE)\n";
+        } else if (r.verdict == "skipped") {
+            std::cout << r.where << ": TVIEW " << r.name << ": skipped: " << r.message << "\n";
         } else if (r.verdict == "refused") {
             std::cout << r.where << ": TVIEW " << r.name << ": refused: " << r.sqlstate << " " << r.message << "\n";
             if (!r.detail.empty()) std::cout << "  detail: " << r.detail << "\n";

@@ -112,3 +112,137 @@ TEST(Checker, SurvivesGarbage) {
     }
     SUCCEED();
 }
+
+namespace {
+
+// The verdict the checker gives the TVIEW defined at `index`: "accepted", or the SQLSTATE and
+// message of the refusal (the server's reason), or "error: ..." when the checker cannot tell.
+std::string Verdict(const checker::TviewDefinition &def) {
+    if (def.skipped) return "skipped";
+    if (!def.problems.empty())
+        return def.problem_state.empty() ? "error: " + def.problems.front() : def.problem_state + " " + def.problem_message;
+    planner::PlanResult result = planner::BuildPlan(def.shape);
+    if (auto *plan = std::get_if<planner::RefreshPlan>(&result))
+        if (auto refusal = planner::CheckSources(def.shape, *plan)) result = *refusal;
+    if (auto *refusal = std::get_if<planner::Refusal>(&result)) return std::string(refusal->state.c_str()) + " " + refusal->message;
+    return "accepted";
+}
+
+std::vector<std::string> Verdicts(const std::string &sql) {
+    std::vector<std::string> out;
+    for (const auto &def : checker::ReadFiles({{"m.sql", sql}}).tviews) out.push_back(Verdict(def));
+    return out;
+}
+
+}  // namespace
+
+TEST(CheckerSchema, FollowsSearchPathSchemasAndSessions) {
+    auto v = Verdicts(R"(
+CREATE SCHEMA app;
+SET search_path = app, public;
+CREATE TABLE item (id int PRIMARY KEY, name text);
+CREATE TABLE tv_item USING tview_am AS SELECT id, name FROM item;      -- app.item
+RESET search_path;
+CREATE TABLE tv_other USING tview_am AS SELECT id, name FROM item;     -- public has no item
+CREATE TABLE tv_again USING tview_am AS SELECT id, name FROM app.item;
+CREATE TABLE nowhere.tv USING tview_am AS SELECT id FROM app.item;
+)");
+    ASSERT_EQ(v.size(), 4u);
+    EXPECT_EQ(v[0], "accepted");
+    EXPECT_EQ(v[1], "42P01 relation \"item\" does not exist");
+    EXPECT_EQ(v[2], "accepted");
+    EXPECT_EQ(v[3], "3F000 schema \"nowhere\" does not exist");
+}
+
+TEST(CheckerSchema, FollowsAlterDropRenameAndRollback) {
+    auto v = Verdicts(R"(
+CREATE TABLE a (id int PRIMARY KEY, name text);
+ALTER TABLE a ADD COLUMN extra text;
+CREATE TABLE tv_a USING tview_am AS SELECT id, extra FROM a;
+CREATE TABLE tv_a USING tview_am AS SELECT id FROM a;                  -- the name is taken
+CREATE TABLE IF NOT EXISTS tv_a USING tview_am AS SELECT id FROM a;    -- skipped, as the server does
+DROP TABLE a CASCADE;                                                  -- takes tv_a with it
+CREATE TABLE a (id int PRIMARY KEY, label text);
+ALTER TABLE a RENAME COLUMN label TO title;
+CREATE TABLE tv_a USING tview_am AS SELECT id, title FROM a;
+BEGIN;
+ALTER TABLE a DROP COLUMN title;
+ROLLBACK;
+CREATE TABLE tv_b USING tview_am AS SELECT id, title FROM a;
+ALTER TABLE a DROP COLUMN title;
+CREATE TABLE tv_c USING tview_am AS SELECT id, title FROM a;
+)");
+    ASSERT_EQ(v.size(), 6u);
+    EXPECT_EQ(v[0], "accepted");
+    EXPECT_EQ(v[1], "42P07 relation \"tv_a\" already exists");
+    EXPECT_EQ(v[2], "skipped");
+    EXPECT_EQ(v[3], "accepted");
+    EXPECT_EQ(v[4], "accepted");
+    EXPECT_EQ(v[5], "42703 column \"title\" does not exist");
+}
+
+TEST(CheckerSchema, KnowsTypesRolesAndKindsOfRelation) {
+    auto v = Verdicts(R"(
+CREATE DOMAIN user_id AS integer;
+CREATE TABLE u (id user_id PRIMARY KEY, name text);
+CREATE TABLE p (id int PRIMARY KEY, fk_user int, fk_big bigint);
+CREATE TABLE tv1 USING tview_am AS SELECT p.id, u.name FROM p JOIN u ON u.id = p.fk_user;
+CREATE TABLE tv2 USING tview_am AS SELECT p.id, u.name FROM p JOIN u ON u.id = p.fk_big;
+CREATE ROLE reader;
+CREATE TABLE secret (id int PRIMARY KEY, name text, pin text);
+GRANT SELECT (id, name) ON secret TO reader;
+SET ROLE reader;
+CREATE TABLE tv3 USING tview_am AS SELECT id, name FROM secret;
+CREATE TABLE tv4 USING tview_am AS SELECT id, pin FROM secret;
+RESET ROLE;
+ALTER TABLE secret ENABLE ROW LEVEL SECURITY;
+CREATE TABLE tv5 USING tview_am AS SELECT id FROM secret;              -- a superuser bypasses it
+GRANT SELECT ON secret TO reader;
+SET ROLE reader;
+CREATE TABLE tv6 USING tview_am AS SELECT id FROM secret;
+RESET ROLE;
+CREATE MATERIALIZED VIEW mv AS SELECT id, name FROM u;
+CREATE TABLE tv7 USING tview_am AS SELECT id, name FROM mv;
+CREATE TEMP TABLE scratch (id int PRIMARY KEY);
+CREATE TABLE tv8 USING tview_am AS SELECT id FROM scratch;
+CREATE TEMP TABLE tv9 USING tview_am AS SELECT id FROM scratch;
+)");
+    ASSERT_EQ(v.size(), 9u);
+    EXPECT_EQ(v[0], "accepted");
+    EXPECT_EQ(v[1], "0A000 join columns of different types are not supported in a TVIEW definition");
+    EXPECT_EQ(v[2], "accepted");
+    EXPECT_EQ(v[3], "42501 permission denied for table public.secret");
+    EXPECT_EQ(v[4], "accepted");
+    EXPECT_EQ(v[5], "0A000 row-level security of table public.secret applies to the creator");
+    EXPECT_EQ(v[6], "0A000 materialized view mv cannot be a source of a TVIEW");
+    EXPECT_EQ(v[7], "0A000 a TVIEW over temporary table scratch must be temporary");
+    EXPECT_EQ(v[8], "accepted");
+}
+
+TEST(CheckerSchema, ReadsViewsStarsAndBuiltins) {
+    auto v = Verdicts(R"(
+CREATE TABLE t (id int PRIMARY KEY, name text, at timestamptz);
+CREATE VIEW live AS SELECT * FROM t WHERE at IS NOT NULL;
+CREATE TABLE tv1 USING tview_am AS SELECT * FROM live;
+CREATE TABLE tv2 USING tview_am AS SELECT id, generate_series(1, 2) AS g FROM t;
+CREATE TABLE tv3 USING tview_am AS SELECT id, clock_timestamp() AS c FROM t;
+CREATE TABLE tv4 USING tview_am AS SELECT id, current_date AS d FROM t;
+CREATE TABLE tv5 USING tview_am AS SELECT g AS id FROM generate_series(1, 3) g;
+CREATE TABLE tv6 USING tview_am AS WITH w AS (SELECT id FROM t) SELECT id FROM w;
+SELECT pg_tviews_create('tv7', 'SELECT id FROM t; DROP TABLE t');
+SELECT pg_tviews_create(NULL, 'SELECT id FROM t');
+SELECT pg_tviews_create('a.b.c.d', 'SELECT id FROM t');
+CREATE TABLE tv8 USING tview_am AS SELECT oid FROM pg_class;
+)");
+    ASSERT_EQ(v.size(), 10u);
+    EXPECT_EQ(v[0], "accepted");
+    EXPECT_EQ(v[1], "0A000 set-returning function in the select list is not supported in a TVIEW definition");
+    EXPECT_EQ(v[2], "0A000 volatile function clock_timestamp is not supported in a TVIEW definition");
+    EXPECT_EQ(v[3], "0A000 current_date is not supported in a TVIEW definition");
+    EXPECT_EQ(v[4], "0A000 set-returning function in FROM is not supported in a TVIEW definition");
+    EXPECT_EQ(v[5], "0A000 WITH is not supported in a TVIEW definition");
+    EXPECT_EQ(v[6], "22023 pg_tviews_create() needs exactly one SELECT query");
+    EXPECT_EQ(v[7], "22004 pg_tviews_create() needs a name and a query");
+    EXPECT_EQ(v[8], "42601 improper relation name (too many dotted names): a.b.c.d");
+    EXPECT_EQ(v[9], "42501 permission denied: \"pg_class\" is a system catalog");
+}

@@ -14,7 +14,8 @@ my ($out, $err) = run_command([ $checker, '--json', $corpus ]);
 # (a minimal reader for the checker's flat JSON: one object per TVIEW)
 my %checked;
 while ($out =~ /\{"name": "([^"]+)", "at": "[^"]*", "verdict": "(\w+)", "sqlstate": "(\w*)", "message": "((?:[^"\\]|\\.)*)"/g) {
-	$checked{$1} = { verdict => $2, sqlstate => $3, message => $4 =~ s/\\"/"/gr };
+	my ($name, $verdict, $state, $message) = ($1, $2, $3, $4);
+	$checked{$name} = { verdict => $verdict, sqlstate => $state, message => $message =~ s/\\"/"/gr };
 }
 ok(scalar(keys %checked) >= 20, 'the checker reports every TVIEW of the corpus') or diag $out . $err;
 
