@@ -1317,6 +1317,7 @@ void Define(Schema &schema, TviewDefinition &def, int offset, std::string sname,
     if (temporary) sname = "pg_temp";
     def.shape.temporary = temporary;
     if (sname.empty()) sname = schema.CreationSchema();
+    def.qualified_name = Quote(sname) + "." + Quote(rname);
     if (sname.empty()) {
         Problem(def, offset, "3F000", "no schema has been selected to create in");
     } else if (!schema.schemas.count(sname)) {

@@ -26,6 +26,7 @@ struct Location {
 
 struct TviewDefinition {
     std::string name;          // schema-qualified when written so
+    std::string qualified_name;  // schema.name where it is created (as Relation::qualified_name)
     Location at;               // the statement
     std::string sql;           // the defining SELECT
     int sql_offset = 0;        // where `sql` starts in its file (for locations inside it)

@@ -163,7 +163,7 @@ int main(int argc, char **argv) {
                 for (const planner::Relation &rel : files.tviews[i].shape.relations)
                     for (size_t j = 0; j < files.tviews.size(); j++)
                         if (!placed[j] && j != i && reports[j].verdict == "accepted" && rel.kind == planner::Relation::Kind::kTview &&
-                            rel.name == files.tviews[j].name)
+                            rel.qualified_name == files.tviews[j].qualified_name)
                             ready = false;
                 if (ready) {
                     placed[i] = true;
@@ -176,12 +176,19 @@ int main(int argc, char **argv) {
         if (r.verdict != "accepted" && r.verdict != "skipped" && status == 0) status = 1;
 
     if (dot) {
+        // Nodes are named schema.name (a TVIEW read by another is the same node); a refused
+        // definition is a red node of its own, at its file position.
         std::cout << "digraph tviews {\n  rankdir=LR;\n";
         for (size_t i = 0; i < files.tviews.size(); i++) {
-            std::cout << "  " << JsonString(reports[i].name) << " [shape=box"
-                      << (reports[i].verdict == "accepted" ? "" : ", color=red") << "];\n";
-            for (const planner::Relation &rel : files.tviews[i].shape.relations)
-                std::cout << "  " << JsonString(rel.name) << " -> " << JsonString(reports[i].name) << ";\n";
+            const checker::TviewDefinition &def = files.tviews[i];
+            if (reports[i].verdict == "skipped") continue;
+            bool accepted = reports[i].verdict == "accepted";
+            std::string id = accepted ? def.qualified_name : def.name + " @ " + reports[i].where;
+            std::cout << "  " << JsonString(id) << " [shape=box, label=" << JsonString(def.name)
+                      << (accepted ? "" : ", color=red") << "];\n";
+            for (const planner::Relation &rel : def.shape.relations)
+                std::cout << "  " << JsonString(rel.qualified_name) << " [label=" << JsonString(rel.name) << "];\n  "
+                          << JsonString(rel.qualified_name) << " -> " << JsonString(id) << ";\n";
         }
         std::cout << "}\n";
         return status;

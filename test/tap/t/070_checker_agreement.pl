@@ -19,6 +19,18 @@ while ($out =~ /\{"name": "([^"]+)", "at": "[^"]*", "verdict": "(\w+)", "sqlstat
 }
 ok(scalar(keys %checked) >= 20, 'the checker reports every TVIEW of the corpus') or diag $out . $err;
 
+# The dependency order (JSON) puts a TVIEW after the TVIEW it reads, DOT draws that edge, and the
+# exit status says a definition is refused.
+my ($order) = $out =~ /"order": \[([^\]]*)\]/;
+my @order = $order =~ /"([^"]+)"/g;
+my %position = map { $order[$_] => $_ } 0 .. $#order;
+ok(defined $position{tv_cascade} && $position{tv_join} < $position{tv_cascade}, 'order: tv_join before tv_cascade, which reads it')
+	or diag $order;
+my ($dot) = run_command([ $checker, '--dot', $corpus ]);
+like($dot, qr/^digraph tviews \{/, 'DOT output is a graph');
+like($dot, qr/"public\.tv_join" -> "public\.tv_cascade";/, 'DOT draws the TVIEW-over-TVIEW edge');
+is(system("'$checker' '$corpus' > /dev/null") >> 8, 1, 'exit status 1: the corpus holds refused definitions');
+
 my $node = PostgreSQL::Test::Cluster->new('agreement');
 $node->init;
 $node->append_conf('postgresql.conf', slurp_file($ENV{PG_TVIEWS_TEST_CONF}));
