@@ -1210,9 +1210,9 @@ void Describe(const Schema &schema, TviewDefinition &def, const Json &select, st
 void AddTview(Schema &schema, const TviewDefinition &def, const std::string &schema_name, const std::string &name,
               bool temporary, const std::vector<int> &reads) {
     if (!def.problems.empty()) return;
-    planner::PlanResult result = planner::BuildPlan(def.shape);
+    planner::PlanResult result = planner::PlanForCreate(def.shape);
     auto *plan = std::get_if<planner::RefreshPlan>(&result);
-    if (plan == nullptr || planner::CheckSources(def.shape, *plan)) return;
+    if (plan == nullptr) return;
     Table t;
     t.schema = schema_name;
     t.name = name;

@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <optional>
 #include <sstream>
 #include <variant>
 
@@ -83,10 +82,7 @@ Report Check(const checker::TviewDefinition &def) {
             r.where = def.problem_at.file + ":" + std::to_string(def.problem_at.line) + ":" + std::to_string(def.problem_at.column);
         return r;
     }
-    planner::PlanResult result = planner::BuildPlan(def.shape);
-    std::optional<planner::Refusal> source_refusal;
-    if (auto *plan = std::get_if<planner::RefreshPlan>(&result)) source_refusal = planner::CheckSources(def.shape, *plan);
-    if (source_refusal) result = *source_refusal;
+    planner::PlanResult result = planner::PlanForCreate(def.shape);
     if (auto *refusal = std::get_if<planner::Refusal>(&result)) {
         r.verdict = "refused";
         r.sqlstate = refusal->state.c_str();

@@ -381,11 +381,9 @@ std::string TriggerName(const std::string &tview, const char *event) {
 // sources: the offline checker applies the same rules).
 planner::RefreshPlan PlanDefinition(AnalyzedDefinition &def, bool temporary) {
     def.shape.temporary = temporary;
-    planner::PlanResult result = planner::BuildPlan(def.shape);
+    planner::PlanResult result = planner::PlanForCreate(def.shape);
     if (auto *refusal = std::get_if<planner::Refusal>(&result)) Raise(*refusal);
-    planner::RefreshPlan plan = std::move(std::get<planner::RefreshPlan>(result));
-    if (auto refusal = planner::CheckSources(def.shape, plan)) Raise(*refusal);
-    return plan;
+    return std::move(std::get<planner::RefreshPlan>(result));
 }
 
 // Maintenance finds the TVIEW rows that depend on a changed row by following each join edge

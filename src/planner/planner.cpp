@@ -657,4 +657,11 @@ std::optional<Refusal> CheckSources(const QueryShape &shape, const RefreshPlan &
 
 PlanResult BuildPlan(const QueryShape &shape) { return Builder(shape).Build(); }
 
+PlanResult PlanForCreate(const QueryShape &shape) {
+    PlanResult result = BuildPlan(shape);
+    if (auto *plan = std::get_if<RefreshPlan>(&result))
+        if (auto refusal = CheckSources(shape, *plan)) return *refusal;
+    return result;
+}
+
 }  // namespace tviews::planner

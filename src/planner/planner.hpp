@@ -19,6 +19,9 @@ PlanResult BuildPlan(const QueryShape &shape);
 // under a permanent TVIEW. Needs the shape's relations' privileges, types and flags.
 std::optional<Refusal> CheckSources(const QueryShape &shape, const RefreshPlan &plan);
 
+// BuildPlan, then CheckSources: the verdict on a definition being created.
+PlanResult PlanForCreate(const QueryShape &shape);
+
 // Whether a function of PostgreSQL itself gives results that depend on time, the session or
 // chance even though it is not volatile (now(), current_user, current_setting(), ...).
 bool IsSessionDependent(const std::string &function_name);

@@ -115,15 +115,13 @@ TEST(Checker, SurvivesGarbage) {
 
 namespace {
 
-// The verdict the checker gives the TVIEW defined at `index`: "accepted", or the SQLSTATE and
+// The verdict the checker gives a TVIEW definition: "accepted", or the SQLSTATE and
 // message of the refusal (the server's reason), or "error: ..." when the checker cannot tell.
 std::string Verdict(const checker::TviewDefinition &def) {
     if (def.skipped) return "skipped";
     if (!def.problems.empty())
         return def.problem_state.empty() ? "error: " + def.problems.front() : def.problem_state + " " + def.problem_message;
-    planner::PlanResult result = planner::BuildPlan(def.shape);
-    if (auto *plan = std::get_if<planner::RefreshPlan>(&result))
-        if (auto refusal = planner::CheckSources(def.shape, *plan)) result = *refusal;
+    planner::PlanResult result = planner::PlanForCreate(def.shape);
     if (auto *refusal = std::get_if<planner::Refusal>(&result)) return std::string(refusal->state.c_str()) + " " + refusal->message;
     return "accepted";
 }
