@@ -62,12 +62,14 @@ std::string TypeDisplay(std::string name) {
 }
 
 // PostgreSQL 15's built-in functions (scripts/gen-checker-builtins.sh): volatility i/s/v or m
-// when overloads differ, whether one returns a set, kind f/a/w/p or m.
+// when overloads differ, whether one returns a set, kind f/a/w/p or m, the result type when all
+// overloads agree on one.
 struct Builtin {
     const char *name;
     char volatility;
     bool retset;
     char kind;
+    const char *result;
 };
 const Builtin kBuiltins[] = {
 #include "checker/builtins.inc"
@@ -135,7 +137,7 @@ class Schema {
 public:
     std::vector<Table> tables;
     std::vector<View> views;
-    std::map<std::string, Volatility> functions;  // CREATE FUNCTION in the files
+    std::map<std::string, Volatility> functions;  // CREATE FUNCTION in the files: schema.name
     std::map<std::string, std::string> domains;   // CREATE DOMAIN: name -> base type
     std::set<std::string> schemas = {"public", "pg_temp"};
     std::vector<std::string> search_path = {"$user", "public"};
@@ -222,6 +224,14 @@ struct CheckProblem : std::runtime_error {
 
 using Outputs = std::vector<std::pair<std::string, Expr>>;  // a derived table's columns, in order
 
+// A select list column: its name, its expression, and the parse node it came from (nullptr for
+// a column of an expanded *).
+struct Target {
+    std::string name;
+    Expr expr;
+    const Json *val = nullptr;
+};
+
 // One query level's names: the relations of its FROM and what encloses it.
 struct Level {
     const Level *parent = nullptr;
@@ -246,10 +256,11 @@ public:
         }
         for (const Json &item : select["fromClause"].array) Flatten(item, &level, shape_.from, shape_.where, first_);
         if (!select["whereClause"].is_null()) Conjuncts(select["whereClause"], &level, shape_.where);
-        for (auto &[name, expr] : Targets(select, &level)) {
+        for (Target &t : Targets(select, &level)) {
+            types_.push_back(t.val != nullptr ? ExprType(*t.val, &level) : ColumnType(t.expr));
             TargetColumn col;
-            col.name = name;
-            col.expr = std::move(expr);
+            col.name = t.name;
+            col.expr = std::move(t.expr);
             shape_.targets.push_back(std::move(col));
         }
         // An aggregate of the TVIEW's own level (not inside a subquery of child rows).
@@ -257,8 +268,48 @@ public:
     }
 
     const std::vector<int> &TableOf() const { return table_of_; }
+    // The types of the select list's columns, as format_type_be prints them ("" when the checker
+    // cannot tell: an operator, a function whose overloads return different types, ...).
+    const std::vector<std::string> &Types() const { return types_; }
 
 private:
+    std::string ColumnType(const Expr &e) const {
+        if (e.kind != Expr::Kind::kColumn || e.rel < 0 || e.attno <= 0) return "";
+        const Table &t = schema_.tables[table_of_[e.rel]];
+        return e.attno <= static_cast<int>(t.types.size()) ? t.types[e.attno - 1] : "";
+    }
+
+    // The type of a select list expression, for the common cases (`level` nullptr: columns unknown).
+    std::string ExprType(const Json &node, Level *level) {
+        std::string type = node.node_type();
+        const Json &n = node.node();
+        if (type == "ColumnRef") return level != nullptr ? ColumnType(Column(n, level)) : "";
+        if (type == "TypeCast") return TypeOfName(n["typeName"]);
+        if (type == "A_Const") {
+            if (n.has("ival")) return "integer";
+            if (n.has("fval")) return "numeric";
+            if (n.has("boolval")) return "boolean";
+            if (n.has("sval")) return "text";
+            return "";
+        }
+        if (type == "FuncCall") {
+            std::vector<std::string> names = Names(n["funcname"]);
+            FunctionRef f = Function(names);
+            const Builtin *b = f.builtin ? FindBuiltin(f.name) : nullptr;
+            return b != nullptr ? b->result : "";
+        }
+        if (type == "CoalesceExpr") {
+            for (const Json &a : n["args"].array)
+                if (std::string t = ExprType(a, level); !t.empty()) return t;
+            return "";
+        }
+        if (type == "SubLink" && n["subLinkType"].str() == "EXPR_SUBLINK")
+            return ExprType(n["subselect"]["SelectStmt"]["targetList"].at(0)["ResTarget"]["val"], nullptr);
+        return "";
+    }
+
+    std::string TypeOfName(const Json &type_name) const;
+
     void Unsupported(const std::string &name, int location, const std::string &detail = "") {
         shape_.unsupported.push_back(Construct{name, detail, location});
     }
@@ -430,7 +481,7 @@ private:
                 f.join = FromItem::Join::kLeft;
                 f.location = inner_from.at(0).node()["location"].integer();
                 if (!select["whereClause"].is_null()) Conjuncts(select["whereClause"], &inner, f.conditions);
-                level->derived.emplace_back(DerivedAlias(n["rarg"]), Targets(select, &inner));
+                level->derived.emplace_back(DerivedAlias(n["rarg"]), TargetOutputs(select, &inner));
                 level->order.push_back(DerivedAlias(n["rarg"]));
                 if (!n["quals"].is_null()) Conjuncts(n["quals"], level, f.conditions);
                 from.push_back(std::move(f));
@@ -525,8 +576,8 @@ private:
     }
 
     // The select list's columns, * and alias.* expanded.
-    Outputs Targets(const Json &select, Level *level) {
-        Outputs out;
+    std::vector<Target> Targets(const Json &select, Level *level) {
+        std::vector<Target> out;
         for (const Json &t : select["targetList"].array) {
             const Json &rt = t["ResTarget"];
             const Json &val = rt["val"];
@@ -534,16 +585,20 @@ private:
                 val.node()["fields"].array.back().node_type() == "A_Star") {
                 const auto &fields = val.node()["fields"].array;
                 int location = val.node()["location"].integer();
-                if (fields.size() == 1) {
-                    for (const std::string &alias : level->order)
-                        for (auto &c : Star(alias, level, location)) out.push_back(std::move(c));
-                } else {
-                    for (auto &c : Star(StringValue(fields[fields.size() - 2]), level, location)) out.push_back(std::move(c));
-                }
+                std::vector<std::string> aliases = level->order;
+                if (fields.size() > 1) aliases = {StringValue(fields[fields.size() - 2])};
+                for (const std::string &alias : aliases)
+                    for (auto &[name, expr] : Star(alias, level, location)) out.push_back({name, std::move(expr), nullptr});
                 continue;
             }
-            out.emplace_back(rt["name"].str(DefaultName(val)), Build(val, level, true));
+            out.push_back({rt["name"].str(DefaultName(val)), Build(val, level, true), &val});
         }
+        return out;
+    }
+
+    Outputs TargetOutputs(const Json &select, Level *level) {
+        Outputs out;
+        for (Target &t : Targets(select, level)) out.emplace_back(t.name, std::move(t.expr));
         return out;
     }
 
@@ -562,7 +617,7 @@ private:
         }
         for (const Json &item : select["fromClause"].array) Flatten(item, inner.get(), from, where, first);
         if (!select["whereClause"].is_null()) Conjuncts(select["whereClause"], inner.get(), where);
-        level->derived.emplace_back(alias, Targets(select, inner.get()));
+        level->derived.emplace_back(alias, TargetOutputs(select, inner.get()));
         level->order.push_back(alias);
         levels_.push_back(std::move(inner));
     }
@@ -640,19 +695,35 @@ private:
         throw CheckProblem("column \"" + text + "\" does not exist", e.location, "42703");
     }
 
+    // A function by name, as PostgreSQL resolves it: pg_catalog first for an unqualified name,
+    // then the search path (never pg_temp); a function neither built in nor created by the files
+    // (an extension's) is taken as immutable when unqualified, volatile when qualified.
     FunctionRef Function(const std::vector<std::string> &names) {
         FunctionRef f;
         f.name = Lower(names.empty() ? "?" : names.back());
-        bool qualified = names.size() > 1 && Lower(names[0]) != "pg_catalog";
-        auto user = schema_.functions.find(f.name);
-        if (qualified || user != schema_.functions.end()) {
+        std::string qualifier = names.size() > 1 ? Lower(names[names.size() - 2]) : "";
+        const Builtin *b = FindBuiltin(f.name);
+        if (qualifier == "pg_catalog" || (qualifier.empty() && b != nullptr)) {
+            if (b != nullptr)
+                f.volatility = b->volatility == 'v'   ? Volatility::kVolatile
+                               : b->volatility == 's' ? Volatility::kStable
+                               : b->volatility == 'i' ? Volatility::kImmutable
+                                                      : MixedVolatility(f.name);
+            return f;
+        }
+        std::vector<std::string> order = {qualifier};
+        if (qualifier.empty()) order = schema_.SearchOrder();
+        for (const std::string &s : order) {
+            if (qualifier.empty() && s == "pg_temp") continue;
+            auto user = schema_.functions.find(s + "." + f.name);
+            if (user == schema_.functions.end()) continue;
             f.builtin = false;
-            f.volatility = user != schema_.functions.end() ? user->second : Volatility::kVolatile;
-        } else if (const Builtin *b = FindBuiltin(f.name)) {
-            f.volatility = b->volatility == 'v'   ? Volatility::kVolatile
-                           : b->volatility == 's' ? Volatility::kStable
-                           : b->volatility == 'i' ? Volatility::kImmutable
-                                                  : MixedVolatility(f.name);
+            f.volatility = user->second;
+            return f;
+        }
+        if (!qualifier.empty()) {
+            f.builtin = false;
+            f.volatility = Volatility::kVolatile;
         }
         return f;
     }
@@ -835,6 +906,7 @@ private:
     bool first_ = true;
     bool aggregate_seen_ = false;
     int subquery_depth_ = 0;
+    std::vector<std::string> types_;
 };
 
 /* ------------------------------------------------------------------------
@@ -873,6 +945,8 @@ std::string TypeOf(const Schema &schema, const Json &type_name) {
     if (!tn["arrayBounds"].is_null()) name += "[]";
     return name;
 }
+
+std::string Builder::TypeOfName(const Json &type_name) const { return TypeOf(schema_, type_name); }
 
 void AddColumn(const Schema &schema, Table &t, const Json &def) {
     t.columns.push_back(def["colname"].str());
@@ -1073,7 +1147,13 @@ void Drop(Schema &schema, const Json &n) {
             else if (r <= -2) schema.views[-2 - r].dropped = true;
         } else if (type == "OBJECT_FUNCTION") {
             std::vector<std::string> names = Names(object["ObjectWithArgs"]["objname"]);
-            if (!names.empty()) schema.functions.erase(Lower(names.back()));
+            if (names.empty()) continue;
+            if (names.size() > 1) {
+                schema.functions.erase(Lower(names[names.size() - 2]) + "." + Lower(names.back()));
+            } else {
+                for (const std::string &s : schema.SearchOrder())
+                    if (schema.functions.erase(s + "." + Lower(names.back()))) break;
+            }
         }
     }
 }
@@ -1140,7 +1220,9 @@ void CreateFunction(Schema &schema, const Json &n) {
         std::string value = StringValue(d["arg"]);
         v = value == "immutable" ? Volatility::kImmutable : value == "stable" ? Volatility::kStable : Volatility::kVolatile;
     }
-    schema.functions[Lower(Names(n["funcname"]).back())] = v;
+    std::vector<std::string> names = Names(n["funcname"]);
+    std::string where = names.size() > 1 ? Lower(names[names.size() - 2]) : schema.CreationSchema();
+    schema.functions[where + "." + Lower(names.back())] = v;
 }
 
 void CreateRole(Schema &schema, const Json &n) {
@@ -1196,6 +1278,7 @@ void Describe(const Schema &schema, TviewDefinition &def, const Json &select, st
     try {
         Builder builder(schema, def.shape);
         builder.TopLevel(select);
+        def.column_types = builder.Types();
         for (int t : builder.TableOf()) {
             def.relation_indexes.push_back(schema.tables[t].indexes);
             reads->push_back(t);
@@ -1220,9 +1303,9 @@ void AddTview(Schema &schema, const TviewDefinition &def, const std::string &sch
     t.temporary = temporary;
     t.owner = schema.role;
     t.reads = reads;
-    for (const TargetColumn &c : def.shape.targets) {
-        t.columns.push_back(c.name);
-        t.types.push_back("");
+    for (size_t i = 0; i < def.shape.targets.size(); i++) {
+        t.columns.push_back(def.shape.targets[i].name);
+        t.types.push_back(i < def.column_types.size() ? def.column_types[i] : "");
         t.notnull.push_back(false);
     }
     std::vector<int> key;
@@ -1338,6 +1421,69 @@ void Define(Schema &schema, TviewDefinition &def, int offset, std::string sname,
     out.push_back(std::move(def));
 }
 
+// pg_tviews_alter(tview, query): the new query must keep the TVIEW's columns (names and types,
+// as far as the checker knows them) and key, and pass the planner, as on the server.
+void Alter(Schema &schema, TviewDefinition &def, int offset, const std::string &tview_name, const Json &select,
+           std::vector<TviewDefinition> &out) {
+    def.alter = true;
+    std::vector<std::string> parts;
+    std::string state, message;
+    int t = -1;
+    if (!SplitName(tview_name, &parts, &state, &message)) {
+        Problem(def, offset, state, message);
+    } else if ((t = schema.Lookup(parts.size() >= 2 ? parts[parts.size() - 2] : "", parts.back())) == -1) {
+        Problem(def, offset, "42P01", "relation \"" + tview_name + "\" does not exist");
+    } else if (t <= -2 || !schema.tables[t].tview) {
+        Problem(def, offset, "42809", "\"" + parts.back() + "\" is not a TVIEW");
+    } else if (!schema.Bypasses() && schema.tables[t].owner != schema.role) {
+        Problem(def, offset, "42501", "must be owner of TVIEW " + parts.back());
+    }
+    if (!def.problems.empty()) {
+        out.push_back(std::move(def));
+        return;
+    }
+    std::vector<int> reads;
+    Describe(schema, def, select, &reads);
+    Table &tview = schema.tables[t];
+    def.qualified_name = tview.Qualified();
+    def.shape.temporary = tview.temporary;
+    if (def.problems.empty()) {
+        std::vector<int> live;
+        for (size_t i = 0; i < tview.columns.size(); i++)
+            if (!tview.columns[i].empty()) live.push_back(static_cast<int>(i));
+        std::string why;
+        if (live.size() != def.shape.targets.size()) {
+            why = "The TVIEW has " + std::to_string(live.size()) + " columns, the new definition " +
+                  std::to_string(def.shape.targets.size()) + ".";
+        } else {
+            for (size_t i = 0; i < live.size() && why.empty(); i++) {
+                const std::string &name = tview.columns[live[i]], &type = tview.types[live[i]];
+                const std::string &new_name = def.shape.targets[i].name, &new_type = def.column_types[i];
+                if (name != new_name || (!type.empty() && !new_type.empty() && type != new_type))
+                    why = "Column " + std::to_string(live[i] + 1) + " is " + Quote(name) + " " + type +
+                          " in the TVIEW and " + Quote(new_name) + " " + new_type + " in the new definition.";
+            }
+        }
+        if (!why.empty()) {
+            Problem(def, offset, "42P16", "the new definition of TVIEW " + tview.name + " has other columns");
+            def.problems.back() += " (" + why + ")";
+            def.problem_detail = why;
+        }
+    }
+    if (def.problems.empty()) {
+        planner::PlanResult result = planner::PlanForCreate(def.shape);
+        if (auto *plan = std::get_if<planner::RefreshPlan>(&result)) {
+            std::vector<int> key;
+            for (int c : plan->key_columns) key.push_back(c + 1);
+            if (tview.primary_key < 0 || key != tview.uniques[tview.primary_key])
+                Problem(def, offset, "42P16", "the new definition of TVIEW " + tview.name + " has another key");
+            else
+                tview.reads = reads;
+        }
+    }
+    out.push_back(std::move(def));
+}
+
 }  // namespace
 
 CheckedFiles ReadFiles(const std::vector<Input> &inputs) {
@@ -1442,11 +1588,13 @@ CheckedFiles ReadFiles(const std::vector<Input> &inputs) {
             } else if (type == "CreateTableAsStmt") {
                 CreateTableAs(schema, n);
             } else if (type == "SelectStmt") {
-                // SELECT pg_tviews_create('name', 'query')
+                // SELECT pg_tviews_create('name', 'query') or pg_tviews_alter('tview', 'query')
                 const Json &target = n["targetList"].at(0)["ResTarget"]["val"];
                 if (target.node_type() != "FuncCall") continue;
                 std::vector<std::string> fname = Names(target.node()["funcname"]);
-                if (fname.empty() || Lower(fname.back()) != "pg_tviews_create") continue;
+                std::string function = fname.empty() ? "" : Lower(fname.back());
+                if (function != "pg_tviews_create" && function != "pg_tviews_alter") continue;
+                bool alter = function == "pg_tviews_alter";
                 const Json &args = target.node()["args"];
                 TviewDefinition def;
                 def.at = LocationOf(in.file, in.text, offset);
@@ -1456,13 +1604,31 @@ CheckedFiles ReadFiles(const std::vector<Input> &inputs) {
                 const Json *query = StringArg(args.at(1), &query_ok, &query_null);
                 def.name = name != nullptr ? name->str() : "";
                 if (!name_ok || !query_ok || args.array.size() != 2) {
-                    def.problems.push_back("pg_tviews_create() with arguments that are not constants");
+                    def.problems.push_back(function + "() with arguments that are not constants");
                     out.tviews.push_back(std::move(def));
                     continue;
                 }
                 if (name_null || query_null) {
-                    Problem(def, offset, "22004", "pg_tviews_create() needs a name and a query");
+                    Problem(def, offset, "22004", alter ? "pg_tviews_alter() needs a TVIEW and a query"
+                                                        : "pg_tviews_create() needs a name and a query");
                     out.tviews.push_back(std::move(def));
+                    continue;
+                }
+                if (alter) {
+                    def.sql = query->str();
+                    def.sql_offset = args.at(1)["A_Const"]["location"].integer(offset) + 1;
+                    Json inner = Parse(def.sql, &error, &error_at);
+                    if (!error.empty()) {
+                        Problem(def, def.sql_offset + error_at, "42601", error);
+                        error.clear();
+                    } else if (inner["stmts"].array.size() != 1 || inner["stmts"].at(0)["stmt"].node_type() != "SelectStmt") {
+                        Problem(def, def.sql_offset, "22023", "a TVIEW definition must be exactly one SELECT");
+                    }
+                    if (!def.problems.empty()) {
+                        out.tviews.push_back(std::move(def));
+                        continue;
+                    }
+                    Alter(schema, def, offset, def.name, inner["stmts"].at(0)["stmt"]["SelectStmt"], out.tviews);
                     continue;
                 }
                 std::vector<std::string> parts;

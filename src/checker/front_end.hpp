@@ -32,6 +32,8 @@ struct TviewDefinition {
     int sql_offset = 0;        // where `sql` starts in its file (for locations inside it)
     std::string file_text;     // the file (to turn offsets into lines)
     planner::QueryShape shape;
+    std::vector<std::string> column_types;  // per select list column, as format_type_be prints it, "" unknown
+    bool alter = false;        // pg_tviews_alter(): a new definition of the existing TVIEW `name`
     std::vector<std::vector<std::vector<int>>> relation_indexes;  // per shape relation: its indexes' columns
     // Why the definition could not be described: "file:line:column: message". When the server
     // would refuse it for that same reason (a relation or column that does not exist, a name
@@ -40,6 +42,7 @@ struct TviewDefinition {
     std::vector<std::string> problems;
     std::string problem_state;
     std::string problem_message;
+    std::string problem_detail;
     Location problem_at;
     bool skipped = false;  // CREATE TABLE IF NOT EXISTS of a name that exists: nothing is created
 };

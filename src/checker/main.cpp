@@ -78,6 +78,7 @@ Report Check(const checker::TviewDefinition &def) {
         r.verdict = def.problem_state.empty() ? "error" : "refused";
         r.sqlstate = def.problem_state;
         r.message = def.problem_state.empty() ? def.problems.front() : def.problem_message;
+        r.detail = def.problem_detail;
         if (!def.problem_state.empty())
             r.where = def.problem_at.file + ":" + std::to_string(def.problem_at.line) + ":" + std::to_string(def.problem_at.column);
         return r;

@@ -244,3 +244,34 @@ CREATE TABLE tv8 USING tview_am AS SELECT oid FROM pg_class;
     EXPECT_EQ(v[8], "42601 improper relation name (too many dotted names): a.b.c.d");
     EXPECT_EQ(v[9], "42501 permission denied: \"pg_class\" is a system catalog");
 }
+
+TEST(CheckerSchema, ChecksNewDefinitionsOfTviews) {
+    auto files = checker::ReadFiles({{"m.sql", R"(
+CREATE TABLE u (id int PRIMARY KEY, name text);
+CREATE TABLE p (id int PRIMARY KEY, fk_user int, title text);
+CREATE TABLE tv USING tview_am AS SELECT p.id, p.fk_user, jsonb_build_object('title', p.title) AS data FROM p;
+SELECT pg_tviews_alter('tv', 'SELECT p.id, p.fk_user, jsonb_build_object(''title'', p.title, ''by'', u.name) AS data FROM p JOIN u ON u.id = p.fk_user');
+SELECT pg_tviews_alter('tv', 'SELECT p.id, p.fk_user, p.title AS data FROM p');
+SELECT pg_tviews_alter('tv', 'SELECT p.fk_user AS id, p.id AS fk_user, to_jsonb(p.title) AS data FROM p');
+SELECT pg_tviews_alter('p', 'SELECT 1');
+SELECT pg_tviews_alter('tv', NULL);
+CREATE ROLE other;
+SET ROLE other;
+SELECT pg_tviews_alter('tv', 'SELECT p.id, p.fk_user, to_jsonb(p.title) AS data FROM p');
+RESET ROLE;
+DROP TABLE u CASCADE;                                   -- the new definition reads u: tv goes too
+CREATE TABLE tv USING tview_am AS SELECT id FROM p;
+)"}}).tviews;
+    std::vector<std::string> v;
+    for (const auto &def : files) v.push_back(Verdict(def));
+    ASSERT_EQ(v.size(), 8u);
+    EXPECT_EQ(v[0], "accepted");
+    EXPECT_EQ(v[1], "accepted");
+    EXPECT_EQ(v[2], "42P16 the new definition of TVIEW tv has other columns");
+    EXPECT_EQ(files[2].problem_detail, "Column 3 is data jsonb in the TVIEW and data text in the new definition.");
+    EXPECT_EQ(v[3], "42P16 the new definition of TVIEW tv has another key");
+    EXPECT_EQ(v[4], "42809 \"p\" is not a TVIEW");
+    EXPECT_EQ(v[5], "22004 pg_tviews_alter() needs a TVIEW and a query");
+    EXPECT_EQ(v[6], "42501 must be owner of TVIEW tv");
+    EXPECT_EQ(v[7], "accepted");
+}

@@ -86,7 +86,7 @@ for my $e (@entries) {
 ok(@statements > 500, scalar(@statements) . ' statements of the regression suite logged');
 
 # The checker's input: what changed the database, and every definition.
-sub is_definition { $_[0] =~ /\bUSING\s+tview_am\s+AS\b|\bpg_tviews_create\s*\(/i }
+sub is_definition { $_[0] =~ /\bUSING\s+tview_am\s+AS\b|\bpg_tviews_(create|alter)\s*\(/i }
 my ($input, $line, @definitions, %in_block, $session) = ('', 1);
 for my $s (@statements) {
 	my ($sql, $state, $message) = @$s{qw(sql state message)};
