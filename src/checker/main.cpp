@@ -148,18 +148,27 @@ int main(int argc, char **argv) {
     checker::CheckedFiles files = checker::ReadFiles(inputs);
     std::vector<Report> reports;
     for (const checker::TviewDefinition &def : files.tviews) reports.push_back(Check(def));
-    // Dependency order of the accepted TVIEWs: a TVIEW after the TVIEWs it reads (definitions can only read earlier
-    // ones, so a stable topological order of the files' order).
+    // The definition each TVIEW ends with: the last accepted one of its name (a pg_tviews_alter()
+    // or a re-creation after DROP replaces the earlier one).
+    std::vector<bool> current(files.tviews.size(), false);
+    for (size_t i = 0; i < files.tviews.size(); i++) {
+        if (reports[i].verdict != "accepted") continue;
+        current[i] = true;
+        for (size_t j = 0; j < i; j++)
+            if (current[j] && files.tviews[j].qualified_name == files.tviews[i].qualified_name) current[j] = false;
+    }
+    // Dependency order of the TVIEWs: a TVIEW after the TVIEWs it reads (a stable topological
+    // order of the files' order).
     std::vector<std::string> order;
     {
         std::vector<bool> placed(files.tviews.size(), false);
         for (size_t round = 0; round < files.tviews.size(); round++)
             for (size_t i = 0; i < files.tviews.size(); i++) {
-                if (placed[i] || reports[i].verdict != "accepted") continue;
+                if (placed[i] || !current[i]) continue;
                 bool ready = true;
                 for (const planner::Relation &rel : files.tviews[i].shape.relations)
                     for (size_t j = 0; j < files.tviews.size(); j++)
-                        if (!placed[j] && j != i && reports[j].verdict == "accepted" && rel.kind == planner::Relation::Kind::kTview &&
+                        if (!placed[j] && j != i && current[j] && rel.kind == planner::Relation::Kind::kTview &&
                             rel.qualified_name == files.tviews[j].qualified_name)
                             ready = false;
                 if (ready) {
@@ -178,7 +187,7 @@ int main(int argc, char **argv) {
         std::cout << "digraph tviews {\n  rankdir=LR;\n";
         for (size_t i = 0; i < files.tviews.size(); i++) {
             const checker::TviewDefinition &def = files.tviews[i];
-            if (reports[i].verdict == "skipped") continue;
+            if (reports[i].verdict == "skipped" || (reports[i].verdict == "accepted" && !current[i])) continue;
             bool accepted = reports[i].verdict == "accepted";
             std::string id = accepted ? def.qualified_name : def.name + " @ " + reports[i].where;
             std::cout << "  " << JsonString(id) << " [shape=box, label=" << JsonString(def.name)
@@ -205,7 +214,8 @@ int main(int argc, char **argv) {
                       << ", \"verdict\": " << JsonString(r.verdict) << ", \"sqlstate\": " << JsonString(r.sqlstate)
                       << ", \"message\": " << JsonString(r.message) << ", \"detail\": " << JsonString(r.detail)
                       << ", \"hint\": " << JsonString(r.hint) << ", \"sources\": " << list(r.sources)
-                      << ", \"joins\": " << list(r.joins) << ", \"indexes_needed\": " << list(r.indexes) << "}";
+                      << ", \"joins\": " << list(r.joins) << ", \"indexes_needed\": " << list(r.indexes)
+                      << ", \"statement\": " << JsonString(files.tviews[i].alter ? "pg_tviews_alter" : "create") << "}";
         }
         std::cout << "], \"order\": " << list(order) << "}\n";
         return status;
@@ -213,7 +223,8 @@ int main(int argc, char **argv) {
     for (const std::string &e : files.errors) std::cout << e << "\n";
     for (const Report &r : reports) {
         if (r.verdict == "accepted") {
-            std::cout << r.where << ": TVIEW " << r.name << ": accepted\n";
+            std::cout << r.where << ": TVIEW " << r.name << (files.tviews[&r - reports.data()].alter ? " (new definition)" : "")
+                      << ": accepted\n";
             for (const std::string &s : r.sources) std::cout << "  source: " << s << "\n";
             for (const std::string &j : r.joins) std::cout << "  join: " << j << "\n";
             for (const std::string &x : r.indexes)
