@@ -112,8 +112,10 @@ Report Check(const checker::TviewDefinition &def) {
         const planner::Relation &indexed = to_many ? rel : parent;
         int indexed_rel = to_many ? node.rel : plan.nodes[node.parent].rel;
         const std::vector<int> &cols = to_many ? node.key_attnos : node.parent_attnos;
-        if (!Covered(def.relation_indexes[indexed_rel], cols))
-            r.indexes.push_back(indexed.name + " (" + Columns(indexed, cols) + ")");
+        std::string index = indexed.name + " (" + Columns(indexed, cols) + ")";
+        if (!Covered(def.relation_indexes[indexed_rel], cols) &&
+            std::find(r.indexes.begin(), r.indexes.end(), index) == r.indexes.end())
+            r.indexes.push_back(index);
     }
     return r;
 }
