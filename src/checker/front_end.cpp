@@ -1354,6 +1354,11 @@ bool SplitName(const std::string &text, std::vector<std::string> *parts, std::st
             any = true;
         }
     }
+    if (quoted || parts->empty()) {  // an unterminated quoted identifier
+        *state = "42602";
+        *message = "invalid name syntax";
+        return false;
+    }
     if (parts->size() > 3) {
         *state = "42601";
         *message = "improper relation name (too many dotted names): " + text;
