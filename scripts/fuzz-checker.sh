@@ -14,8 +14,8 @@ CXX=${FUZZ_CXX:-clang++-14}
 command -v "$CXX" >/dev/null || { echo "fuzz-checker: $CXX missing (scripts/install-deps.sh)" >&2; exit 1; }
 mkdir -p "$BUILD_DIR/fuzz-corpus" "$BUILD_DIR/fuzz-artifacts"
 BIN=$BUILD_DIR/checker_fuzz
-SOURCES=("$ROOT"/test/fuzz/checker_fuzz.cpp "$ROOT"/src/checker/json.cpp "$ROOT"/src/checker/front_end.cpp
-         "$ROOT"/src/planner/*.cpp "$ROOT"/src/core/*.cpp)
+SOURCES=("$ROOT"/test/fuzz/checker_fuzz.cpp "$ROOT"/src/planner/*.cpp "$ROOT"/src/core/*.cpp)
+for f in "$ROOT"/src/checker/*.cpp; do [[ $f == */main.cpp ]] || SOURCES+=("$f"); done
 newest=$(ls -t "${SOURCES[@]}" "$ROOT"/src/checker/*.hpp "$ROOT"/src/planner/*.hpp | head -n 1)
 if [[ ! -x "$BIN" || "$newest" -nt "$BIN" ]]; then
   echo "fuzz-checker: building $BIN"

@@ -1,14 +1,13 @@
-// front_end.hpp: the checker's front end: SQL files -> schema -> QueryShape per TVIEW.
+// front_end.hpp: the checker's front end: SQL files -> TVIEW definitions -> QueryShape each.
 //
 // Regime: pure C++ (libpg_query in the .cpp; no server). The server has its analyzed query and
-// the catalog; the checker has only the files, read in order as a migration runs them: it keeps
-// a model of the database they build (schemas and search_path, tables with their columns, types,
-// keys, NOT NULLs and indexes, views, materialized views, foreign and temporary tables, functions
-// with their volatility, roles with their grants and row-level security, ALTER, DROP, RENAME,
-// transactions that roll back) and the TVIEW definitions (CREATE TABLE ... USING tview_am AS and
-// SELECT pg_tviews_create('name', 'query')). It resolves names the way PostgreSQL would and
-// describes each definition as the same QueryShape the server's front end produces, so the one
-// planner (src/planner) gives the verdict.
+// the catalog; the checker has only the files, read in order as a migration runs them. Each
+// statement either changes the model of the database (model.hpp: schemas, tables, views,
+// functions, roles, grants, transactions) or is a TVIEW definition (CREATE TABLE ... USING
+// tview_am AS, SELECT pg_tviews_create('name', 'query'), SELECT pg_tviews_alter('tview',
+// 'query')). A definition first meets the checks the server makes before planning (the name, the
+// schema, the arguments, the owner), then its query becomes the same QueryShape the server's
+// front end produces (query_builder.hpp), so the one planner (src/planner) gives the verdict.
 #pragma once
 
 #include <string>
