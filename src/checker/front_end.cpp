@@ -143,6 +143,30 @@ const Json *StringArg(const Json &arg, bool *ok, bool *is_null) {
     return *ok && !*is_null ? &a->node()["sval"]["sval"] : nullptr;
 }
 
+// The SELECT of a pg_tviews_create() / pg_tviews_alter() query argument (`arg`, a constant
+// string), or nullptr with the server's problem recorded: a syntax error, or not exactly one
+// SELECT (`not_one_select`, each function's message). `tree` keeps the parse tree alive.
+const Json *QueryArgument(TviewDefinition &def, const Json &arg, int offset, const std::string &not_one_select,
+                          Json *tree) {
+    const Json *a = &arg;
+    while (a->node_type() == "TypeCast") a = &a->node()["arg"];
+    def.sql = a->node()["sval"]["sval"].str();
+    def.sql_offset = a->node()["location"].integer(offset) + 1;
+    std::string error;
+    int error_at = 0;
+    *tree = Parse(def.sql, &error, &error_at);
+    if (!error.empty()) {
+        Problem(def, def.sql_offset + error_at, "42601", error);
+        return nullptr;
+    }
+    const Json &stmts = (*tree)["stmts"];
+    if (stmts.array.size() != 1 || stmts.at(0)["stmt"].node_type() != "SelectStmt") {
+        Problem(def, def.sql_offset, "22023", not_one_select);
+        return nullptr;
+    }
+    return &stmts.at(0)["stmt"]["SelectStmt"];
+}
+
 }  // namespace
 
 Location LocationOf(const std::string &file, const std::string &text, int offset) {
@@ -190,7 +214,7 @@ void Define(Schema &schema, TviewDefinition &def, int offset, std::string sname,
 
 // pg_tviews_alter(tview, query): the new query must keep the TVIEW's columns (names and types,
 // as far as the checker knows them) and key, and pass the planner, as on the server.
-void Alter(Schema &schema, TviewDefinition &def, int offset, const std::string &tview_name, const Json &select,
+void Alter(Schema &schema, TviewDefinition &def, int offset, const std::string &tview_name, const Json &query_arg,
            std::vector<TviewDefinition> &out) {
     def.alter = true;
     std::vector<std::string> parts;
@@ -205,12 +229,16 @@ void Alter(Schema &schema, TviewDefinition &def, int offset, const std::string &
     } else if (!schema.Bypasses() && schema.tables[t].owner != schema.role) {
         Problem(def, offset, "42501", "must be owner of TVIEW " + parts.back());
     }
-    if (!def.problems.empty()) {
+    Json tree;
+    const Json *select = def.problems.empty()
+                             ? QueryArgument(def, query_arg, offset, "a TVIEW definition must be exactly one SELECT", &tree)
+                             : nullptr;
+    if (select == nullptr) {
         out.push_back(std::move(def));
         return;
     }
     std::vector<int> reads;
-    Describe(schema, def, select, &reads);
+    Describe(schema, def, *select, &reads);
     Table &tview = schema.tables[t];
     def.qualified_name = tview.Qualified();
     def.shape.temporary = tview.temporary;
@@ -307,7 +335,7 @@ CheckedFiles ReadFiles(const std::vector<Input> &inputs) {
                 def.file_text = in.text;
                 bool name_ok = false, name_null = false, query_ok = false, query_null = false;
                 const Json *name = StringArg(args.at(0), &name_ok, &name_null);
-                const Json *query = StringArg(args.at(1), &query_ok, &query_null);
+                StringArg(args.at(1), &query_ok, &query_null);
                 def.name = name != nullptr ? name->str() : "";
                 if (!name_ok || !query_ok || args.array.size() != 2) {
                     def.problems.push_back(function + "() with arguments that are not constants");
@@ -321,45 +349,23 @@ CheckedFiles ReadFiles(const std::vector<Input> &inputs) {
                     continue;
                 }
                 if (alter) {
-                    def.sql = query->str();
-                    def.sql_offset = args.at(1)["A_Const"]["location"].integer(offset) + 1;
-                    Json inner = Parse(def.sql, &error, &error_at);
-                    if (!error.empty()) {
-                        Problem(def, def.sql_offset + error_at, "42601", error);
-                        error.clear();
-                    } else if (inner["stmts"].array.size() != 1 || inner["stmts"].at(0)["stmt"].node_type() != "SelectStmt") {
-                        Problem(def, def.sql_offset, "22023", "a TVIEW definition must be exactly one SELECT");
-                    }
-                    if (!def.problems.empty()) {
-                        out.tviews.push_back(std::move(def));
-                        continue;
-                    }
-                    Alter(schema, def, offset, def.name, inner["stmts"].at(0)["stmt"]["SelectStmt"], out.tviews);
+                    Alter(schema, def, offset, def.name, args.at(1), out.tviews);
                     continue;
                 }
                 std::vector<std::string> parts;
                 std::string state, message;
-                if (!SplitName(def.name, &parts, &state, &message)) {
+                Json tree;
+                const Json *select = nullptr;
+                if (!SplitName(def.name, &parts, &state, &message))
                     Problem(def, offset, state, message);
-                    out.tviews.push_back(std::move(def));
-                    continue;
-                }
-                def.sql = query->str();
-                def.sql_offset = args.at(1)["A_Const"]["location"].integer(offset) + 1;
-                Json inner = Parse(def.sql, &error, &error_at);
-                if (!error.empty()) {
-                    Problem(def, def.sql_offset + error_at, "42601", error);
-                    error.clear();
-                } else if (inner["stmts"].array.size() != 1 || inner["stmts"].at(0)["stmt"].node_type() != "SelectStmt") {
-                    Problem(def, def.sql_offset, "22023", "pg_tviews_create() needs exactly one SELECT query");
-                }
-                if (!def.problems.empty()) {
+                else
+                    select = QueryArgument(def, args.at(1), offset, "pg_tviews_create() needs exactly one SELECT query", &tree);
+                if (select == nullptr) {
                     out.tviews.push_back(std::move(def));
                     continue;
                 }
                 std::string sname = parts.size() >= 2 ? parts[parts.size() - 2] : "";
-                Define(schema, def, offset, sname, parts.back(), false, false, &inner["stmts"].at(0)["stmt"]["SelectStmt"],
-                       out.tviews);
+                Define(schema, def, offset, sname, parts.back(), false, false, select, out.tviews);
             }
         }
     }

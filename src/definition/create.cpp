@@ -32,7 +32,6 @@ extern "C" {
 #include "parser/analyze.h"
 #include "parser/parser.h"
 #include "utils/fmgroids.h"
-#include "utils/rls.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"

@@ -1,7 +1,8 @@
 // planner.cpp: the maintainability rules and the construction of the refresh plan.
 //
-// Regime: pure C++. Every refusal is a Refusal value with SQLSTATE 0A000 (feature_not_supported),
-// a message naming the construct, a detail pointing at it and a hint saying what would be accepted.
+// Regime: pure C++. Every refusal is a Refusal value with SQLSTATE 0A000 (feature_not_supported;
+// 42501 for a missing SELECT privilege), a message naming the construct, a detail pointing at it
+// and a hint saying what would be accepted.
 #include "planner/planner.hpp"
 
 #include <algorithm>
@@ -596,8 +597,9 @@ bool IsSessionDependent(const std::string &name) {
 
 // Rules on the sources a maintainable shape reads, checked once the plan says which columns are
 // read and joined: SELECT privilege on the views and on the columns maintenance reads (the
-// creator owns the TVIEW and could otherwise read through it), join columns of the same type (the kernels compare them as values of one type), no row-level
-// security filtering what the creator reads, no temporary source under a permanent TVIEW.
+// creator owns the TVIEW and could otherwise read through it), join columns of the same type
+// (the kernels compare them as values of one type), no row-level security filtering what the
+// creator reads, no temporary source under a permanent TVIEW.
 std::optional<Refusal> CheckSources(const QueryShape &shape, const RefreshPlan &plan) {
     auto denied = [](const std::string &what) {
         Refusal r = Refuse("permission denied for " + what, "Creating a TVIEW needs SELECT on every relation it reads.", "");
@@ -615,25 +617,24 @@ std::optional<Refusal> CheckSources(const QueryShape &shape, const RefreshPlan &
             if (attno <= 0 || attno > static_cast<int>(rel.attselect.size()) || !rel.attselect[attno - 1])
                 return denied("table " + rel.qualified_name);
     }
+    auto type = [](const Relation &r, int attno) {
+        return attno > 0 && attno <= static_cast<int>(r.atttypes.size()) ? r.atttypes[attno - 1] : std::string();
+    };
+    auto name = [](const Relation &r, int attno) {
+        return attno > 0 && attno <= static_cast<int>(r.attnames.size()) ? r.attnames[attno - 1] : std::string("?");
+    };
     for (const PlanNode &node : plan.nodes) {
         if (node.parent < 0) continue;
         const Relation &child = shape.relations[node.rel];
         const Relation &parent = shape.relations[plan.nodes[node.parent].rel];
         for (size_t i = 0; i < node.key_attnos.size(); i++) {
-            int a = node.key_attnos[i], b = node.parent_attnos[i];
-            auto type = [](const Relation &r, int attno) {
-                return attno > 0 && attno <= static_cast<int>(r.atttypes.size()) ? r.atttypes[attno - 1] : std::string();
-            };
-            auto name = [](const Relation &r, int attno) {
-                return attno > 0 && attno <= static_cast<int>(r.attnames.size()) ? r.attnames[attno - 1] : std::string("?");
-            };
-            if (!type(child, a).empty() && !type(parent, b).empty() && type(child, a) != type(parent, b)) {
-                Refusal r = Refuse("join columns of different types are not supported in a TVIEW definition",
-                                   "Column " + name(parent, b) + " of " + parent.qualified_name + " is joined to column " +
-                                       name(child, a) + " of " + child.qualified_name + ", of another type.",
-                                   "Give both columns the same type.");
-                return r;
-            }
+            std::string a = type(child, node.key_attnos[i]), b = type(parent, node.parent_attnos[i]);
+            if (!a.empty() && !b.empty() && a != b)
+                return Refuse("join columns of different types are not supported in a TVIEW definition",
+                              "Column " + name(parent, node.parent_attnos[i]) + " of " + parent.qualified_name +
+                                  " is joined to column " + name(child, node.key_attnos[i]) + " of " +
+                                  child.qualified_name + ", of another type.",
+                              "Give both columns the same type.");
         }
     }
     for (const PlanNode &node : plan.nodes) {

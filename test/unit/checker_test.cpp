@@ -275,3 +275,17 @@ CREATE TABLE tv USING tview_am AS SELECT id FROM p;
     EXPECT_EQ(v[6], "42501 must be owner of TVIEW tv");
     EXPECT_EQ(v[7], "accepted");
 }
+
+TEST(CheckerSchema, StopsOnQueriesThatReachThemselves) {
+    auto v = Verdicts(R"(
+CREATE TABLE t (id int PRIMARY KEY, fk int);
+CREATE VIEW v AS SELECT t.id, w.id AS other FROM t JOIN v w ON w.id = t.fk;
+CREATE TABLE tv1 USING tview_am AS SELECT id, other FROM v;
+CREATE TABLE tv2 USING tview_am AS WITH w AS (SELECT * FROM w) SELECT id FROM w;
+SELECT pg_tviews_alter('no_such_tview', 'this is not SQL');
+)");
+    ASSERT_EQ(v.size(), 3u);
+    EXPECT_EQ(v[0], "42P17 infinite recursion detected in rules for relation \"v\"");
+    EXPECT_EQ(v[1], "42P01 relation \"w\" does not exist");
+    EXPECT_EQ(v[2], "42P01 relation \"no_such_tview\" does not exist");  // the TVIEW first, as the server
+}
