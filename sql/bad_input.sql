@@ -35,6 +35,11 @@ SELECT code, message FROM caught($$SELECT pg_tviews_explain('bad_input.tv', 'gar
 SELECT code FROM caught($$SELECT pg_tviews_explain('bad_input.tv', '')$$);
 SELECT code FROM caught($$SELECT pg_tviews_stats_reset('bad_input.src')$$);
 SELECT code FROM caught($$SELECT pg_tviews_stats_reset(0)$$);
+-- ... and resets nothing: only NULL (no argument) means every TVIEW.
+UPDATE bad_input.src SET v = v || '!' WHERE id = 1;
+SELECT pg_tviews_stats_reset(0);
+SELECT kernel_runs > 0 AS counters_kept FROM pg_tviews_stats WHERE schemaname = 'bad_input' AND relname = 'tv';
+UPDATE bad_input.src SET v = 'a' WHERE id = 1;
 SELECT * FROM pg_tviews_reattach('bad_input.tv');
 
 -- Internal functions called directly.

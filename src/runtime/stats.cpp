@@ -215,14 +215,14 @@ void EmitStats(FunctionCallInfo fcinfo) {
     LWLockRelease(shared->lock);
 }
 
-void ResetStats(Oid tview) {  // InvalidOid: every TVIEW of this database
+void ResetStats(Oid tview, bool all) {  // all: every TVIEW of this database
     using namespace tviews::runtime;
     if (table == nullptr) return;
     LWLockAcquire(shared->lock, LW_EXCLUSIVE);
     HASH_SEQ_STATUS seq;
     hash_seq_init(&seq, table);
     while (auto *e = static_cast<StatsEntry *>(hash_seq_search(&seq))) {
-        if (e->key.database != MyDatabaseId || (OidIsValid(tview) && e->key.tview != tview)) continue;
+        if (e->key.database != MyDatabaseId || (!all && e->key.tview != tview)) continue;
         StatsKey key = e->key;
         hash_search(table, &key, HASH_REMOVE, nullptr);
     }
@@ -238,9 +238,10 @@ TVIEWS_FUNCTION(pg_tviews_stats) {
 }
 
 // pg_tviews_stats_reset(tview regclass DEFAULT NULL): forgets the counters of one TVIEW, or of
-// every TVIEW of this database.
+// every TVIEW of this database when called without one (NULL). An OID that is no TVIEW (0
+// included) has no counters: nothing is reset.
 TVIEWS_FUNCTION(pg_tviews_stats_reset) {
-    Oid tview = PG_ARGISNULL(0) ? InvalidOid : PG_GETARG_OID(0);
-    tviews::pg::Call(ResetStats, tview);
+    bool all = PG_ARGISNULL(0);
+    tviews::pg::Call(ResetStats, all ? InvalidOid : PG_GETARG_OID(0), all);
     PG_RETURN_VOID();
 }
