@@ -10,7 +10,7 @@ PG_REGRESS ?= $(PG_PKGLIB)/pgxs/src/test/regress/pg_regress
 CMAKE_EXTRA_FLAGS ?=
 SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)
 
-export BUILD_TYPE
+export BUILD_TYPE PG_BIN
 
 .PHONY: all configure build install installcheck test unit test-regress test-isolation \
         test-tap test-sql demo demo-stop bench bench-kernels soak fuzz clean debug-test help deps

@@ -20,43 +20,25 @@ REPEAT=${KERNELS_REPEAT:-15}
 PORT=${BENCH_PORT:-55451}
 [[ "$REPEAT" =~ ^[1-9][0-9]*$ ]] || { echo "kernels: KERNELS_REPEAT must be a positive integer" >&2; exit 2; }
 
-AS_ROOT=0
-[[ $(id -u) -eq 0 ]] && AS_ROOT=1
-DBUSER=$([[ $AS_ROOT -eq 1 ]] && echo postgres || id -un)
-unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGOPTIONS
-WORK=$(mktemp -d /tmp/pg_tviews-kernels.XXXXXX)
-STAGE=$WORK/install
-BIN=$STAGE/lib/postgresql/15/bin
-UP=0
-as_owner() { if [[ $AS_ROOT -eq 1 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
-cleanup() {
-  local rc=$?
-  set +e
-  [[ $UP -eq 1 ]] && as_owner "$BIN/pg_ctl" stop -D "$WORK/data" -m fast -w >/dev/null 2>&1
-  [[ "${BENCH_KEEP:-0}" == 1 ]] && echo "kernels: kept $WORK" >&2 || rm -rf "$WORK"
-  exit $rc
-}
-trap cleanup EXIT
+# shellcheck source=../scripts/cluster.sh
+source "$ROOT/scripts/cluster.sh"
+CLUSTER_LOG_PREFIX=kernels
+CLUSTER_KEEP=${BENCH_KEEP:-0}
+cluster_require
 log() { echo "kernels: $*" >&2; }
 
-"$ROOT/scripts/stage-install.sh" "$BUILD_DIR" "$STAGE" >"$WORK/stage.log" 2>&1 || { cat "$WORK/stage.log" >&2; exit 1; }
-[[ $AS_ROOT -eq 1 ]] && chown -R -h postgres:postgres "$WORK"
-chmod 0755 "$WORK"
-as_owner "$BIN/initdb" -D "$WORK/data" --auth=trust --encoding=UTF8 --no-locale >"$WORK/initdb.log" 2>&1 \
-  || { cat "$WORK/initdb.log" >&2; exit 1; }
-as_owner tee -a "$WORK/data/postgresql.conf" >/dev/null <<CONF
-port = $PORT
-listen_addresses = ''
-unix_socket_directories = '$WORK'
-shared_preload_libraries = 'pg_tviews'
-shared_buffers = 1GB
+WORK=$(cluster_mktemp pg_tviews-kernels)
+cluster_remove_on_exit "$WORK"
+PG=$WORK/pg
+mkdir -p "$PG"
+BIN=$(cluster_stage "$BUILD_DIR" "$PG/install") || exit 1
+cluster_init "$PG" "$PORT" "$BIN" "shared_buffers = 1GB
 max_wal_size = 4GB
 checkpoint_timeout = 30min
-autovacuum = off
-CONF
-as_owner "$BIN/pg_ctl" start -D "$WORK/data" -l "$WORK/server.log" -w >/dev/null || { tail -20 "$WORK/server.log" >&2; exit 1; }
-UP=1
-psql_in() { PGOPTIONS='-c client_min_messages=warning' "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$WORK" -p "$PORT" -U "$DBUSER" -d "$@"; }
+autovacuum = off"
+cluster_start "$PG" "$BIN" || exit 1
+cluster_stop_on_exit "$PG" "$BIN"
+psql_in() { cluster_psql "$PG" "$PORT" "$BIN" "$@"; }
 
 log "loading 10,000 users and 100,000 posts, creating tv_post"
 psql_in postgres -c 'CREATE DATABASE kernels'

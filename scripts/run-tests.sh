@@ -9,7 +9,8 @@
 # Every suite runs once per kernel tier: "compiled" (pg_tviews.jit = on, jit_threshold = 0: every
 # kernel compiled to native code before its first run) and "interpreted" (pg_tviews.jit = off);
 # the expected outputs are the same. Output per suite and tier: $BUILD_DIR/test-output/SUITE-TIER.
-# Environment: BUILD_DIR (default build), PROVE_FLAGS (extra prove flags),
+# Environment: BUILD_DIR (default build), PG_BIN (the server's bin directory, default
+# /usr/lib/postgresql/15/bin), PROVE_FLAGS (extra prove flags),
 # PG_TVIEWS_TIERS (default "compiled interpreted"), PG_TVIEWS_TAP_TESTS (TAP files to run,
 # e.g. "t/060_soak.pl"; default all),
 # PG_TVIEWS_KEEP_TMP=1 (keep the /tmp work dir even on success).
@@ -35,9 +36,11 @@ done
 REGRESS_PORT=55432
 ISOLATION_PORT=55433
 
-SYS_BIN=/usr/lib/postgresql/15/bin
-[[ -x "$SYS_BIN/pg_config" ]] || { echo "run-tests: $SYS_BIN/pg_config missing (scripts/install-deps.sh)" >&2; exit 1; }
-SYS_PKGLIB=$("$SYS_BIN/pg_config" --pkglibdir)
+# shellcheck source=cluster.sh
+source "$ROOT/scripts/cluster.sh"     # PG_BIN: the server to test against
+CLUSTER_LOG_PREFIX=run-tests
+cluster_require
+SYS_PKGLIB=$("$PG_BIN/pg_config" --pkglibdir)
 PG_REGRESS=$SYS_PKGLIB/pgxs/src/test/regress/pg_regress
 PG_ISOLATION_REGRESS=$SYS_PKGLIB/pgxs/src/test/isolation/pg_isolation_regress
 TAP_PERL_LIB=$SYS_PKGLIB/pgxs/src/test/perl
@@ -108,14 +111,13 @@ else
 fi
 RESULTS=$BUILD_DIR/test-output
 
-"$ROOT/scripts/stage-install.sh" "$BUILD_DIR" "$STAGE"
+STAGE_BIN=$(cluster_stage "$BUILD_DIR" "$STAGE" "$ROOT")
 # The offline checker, for the agreement test (next to the staged install when running as root).
 CHECK_BIN=$BUILD_DIR/pg_tviews_check
 if [[ $AS_ROOT -eq 1 && -x "$CHECK_BIN" ]]; then
   cp "$CHECK_BIN" "$WORK/pg_tviews_check"
   CHECK_BIN=$WORK/pg_tviews_check
 fi
-STAGE_BIN=$STAGE/lib/postgresql/15/bin
 # One configuration per tier: the suites' settings plus the tier's.
 mkdir -p "$OUT"
 for t in $TIERS; do

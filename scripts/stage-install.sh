@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Usage: scripts/stage-install.sh BUILD_DIR DEST
+# Usage: scripts/stage-install.sh BUILD_DIR DEST        (PG_BIN: the server's bin directory,
+# default /usr/lib/postgresql/15/bin)
 # Builds a private, relocated PostgreSQL 15 install tree at DEST holding the freshly built
 # pg_tviews.so and extension files, so the test suites never need root and always test the
 # current build. Server binaries are copied (the server resolves paths from its own
@@ -18,13 +19,14 @@ BUILD_DIR=$(cd "$1" && pwd)
 mkdir -p "$2"
 DEST=$(cd "$2" && pwd)
 
-SYS_BIN=/usr/lib/postgresql/15/bin
+SYS_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
 if [[ ! -x "$SYS_BIN/pg_config" ]]; then
   echo "stage-install: $SYS_BIN/pg_config not found (run scripts/install-deps.sh)" >&2
   exit 1
 fi
 SYS_PKGLIB=$("$SYS_BIN/pg_config" --pkglibdir)
 SYS_SHARE=$("$SYS_BIN/pg_config" --sharedir)
+MAJOR=$("$SYS_BIN/pg_config" --version | sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')
 
 SO="$BUILD_DIR/pg_tviews.so"
 CONTROL="$ROOT/pg_tviews.control"
@@ -35,9 +37,9 @@ ext_sql=("$ROOT"/extension/pg_tviews--*.sql)
 shopt -u nullglob
 [[ ${#ext_sql[@]} -gt 0 ]] || { echo "stage-install: no extension/pg_tviews--*.sql" >&2; exit 1; }
 
-BIN="$DEST/lib/postgresql/15/bin"
-LIB="$DEST/lib/postgresql/15/lib"
-SHARE="$DEST/share/postgresql/15"
+BIN="$DEST/lib/postgresql/$MAJOR/bin"
+LIB="$DEST/lib/postgresql/$MAJOR/lib"
+SHARE="$DEST/share/postgresql/$MAJOR"
 
 # Full (re)build of the copied binaries when the tree is new or the system server changed
 # (e.g. a 15.x upgrade pulled in by postgresql-server-dev-15).
