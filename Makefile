@@ -13,7 +13,7 @@ SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)
 export BUILD_TYPE PG_BIN
 
 .PHONY: all configure build install installcheck test unit test-regress test-isolation \
-        test-tap test-sql demo demo-stop bench bench-kernels soak fuzz clean debug-test help deps
+        test-tap test-sql demo demo-stop bench bench-compare bench-kernels soak fuzz clean debug-test help deps
 
 all: build
 
@@ -82,11 +82,22 @@ demo-stop:
 	BUILD_DIR=$(BUILD_DIR) scripts/demo.sh stop
 
 bench:
-	@if [ ! -f bench/run.sh ]; then \
-	  echo "bench: bench/run.sh does not exist yet: no benchmark to run"; exit 1; fi
 	$(MAKE) build
 	BUILD_DIR=$(BUILD_DIR) bash bench/run.sh
 	BUILD_DIR=$(BUILD_DIR) bash bench/kernels.sh | tee bench/results/kernels-latest.md
+
+# Two builds side by side in one run (bench/README.md): BEFORE and AFTER are build directories
+# (built already, e.g. with `cmake -S <source> -B <dir>`); each gets a cluster of its own, the
+# slices interleave. BENCH_WORKLOADS (default W1 W3 C1), BENCH_SECONDS (default 12: 6 rounds of
+# 2 s per build, configuration, workload and client count), BENCH_SERVER_CONF (default
+# synchronous_commit = off: commits do not wait for the disk, whose noise would hide what the
+# code costs) and the other BENCH_* apply.
+bench-compare:
+	@if [ -z "$(BEFORE)" ] || [ -z "$(AFTER)" ]; then \
+	  echo "usage: make bench-compare BEFORE=build-dir AFTER=build-dir"; exit 2; fi
+	BENCH_BUILDS="before=$(BEFORE) after=$(AFTER)" BENCH_WORKLOADS="$${BENCH_WORKLOADS:-W1 W3 C1}" \
+	  BENCH_SECONDS="$${BENCH_SECONDS:-12}" BENCH_SERVER_CONF="$${BENCH_SERVER_CONF-synchronous_commit = off}" \
+	  bash bench/run.sh
 
 # Concurrent random writes for longer (test/tap/t/060_soak.pl): SOAK_SECONDS per isolation level,
 # SOAK_CLIENTS clients; the report lands in $(BUILD_DIR)/test-output/tap-compiled/soak-report.txt.
@@ -113,4 +124,6 @@ help:
 	@echo "make unit | test-regress | test-isolation | test-tap | test-sql"
 	@echo "make installcheck  pg_regress against a running server (PGHOST/PGPORT)"
 	@echo "make debug-test    make test with a Debug + asserts build in build-debug/"
-	@echo "make demo | demo-stop | bench | clean"
+	@echo "make bench         the benchmark (bench/README.md; BENCH_SUITE, BENCH_SECONDS, ...)"
+	@echo "make bench-compare BEFORE=build-dir AFTER=build-dir   two builds side by side (W1 W3 C1)"
+	@echo "make demo | demo-stop | bench-kernels | clean"
