@@ -83,7 +83,7 @@ sub mmm { # min / median / max of a list, formatted by FMT
 
 # Per (build, workload, clients, config): TPS = transactions / time over the slices; the TPS of
 # each round's slice.
-my (%cell, %round_tps);
+my (%cell, %round_tps, %round_cpu);
 for my $s (@slices) {
     my $k = join($;, @$s{qw(build workload clients config)});
     my $c = $cell{$k} //= { x => 0, t => 0, lt => 0, failed => 0, status => 'ok', slices => [] };
@@ -94,6 +94,12 @@ for my $s (@slices) {
         $c->{lt} += $s->{latency_ms} * $s->{xacts} if $s->{latency_ms} ne '-';
         push @{$c->{slices}}, $s->{tps};
         $round_tps{$k}{$s->{round}} = $s->{tps} if $s->{status} eq 'ok';
+        if (($s->{server_cpu_s} // '') =~ /^[0-9.]+$/ && $s->{xacts} > 0) {
+            $c->{cx} += $s->{xacts};
+            $c->{cpu} += $s->{server_cpu_s};
+            push @{$c->{cpu_slices}}, 1e6 * $s->{server_cpu_s} / $s->{xacts};
+            $round_cpu{$k}{$s->{round}} = 1e6 * $s->{server_cpu_s} / $s->{xacts} if $s->{status} eq 'ok';
+        }
     }
     $c->{failed} += $s->{failed} if $s->{failed} ne '-';
 }
@@ -103,6 +109,13 @@ sub tps {
     return undef unless $c && $c->{status} eq 'ok' && $c->{t} > 0;
     return $c->{x} / $c->{t};
 }
+# cpu BUILD W C CFG: the server's CPU per transaction (us) over the cell's slices, undef if unknown
+sub cpu {
+    my $c = $cell{join($;, @_)};
+    return undef unless $c && $c->{status} eq 'ok' && ($c->{cx} // 0) > 0;
+    return 1e6 * $c->{cpu} / $c->{cx};
+}
+sub fmt_us { my ($x) = @_; return defined $x ? sprintf('%.0f', $x) : '-' }
 # round_ratios BUILD W C CFG BASE_CFG: TPS of CFG over TPS of BASE_CFG, per round
 sub round_ratios {
     my ($bl, $w, $c, $cfg, $base) = @_;
@@ -298,9 +311,72 @@ sub compare_section {
         }
     }
     say;
+    compare_cpu(@wl) if grep { ($_->{server_cpu_s} // '') =~ /^[0-9.]+$/ } @slices;
     say '| build | build directory | source | pg_tviews |';
     say '|---|---|---|---|';
     say "| $_->{build} | $_->{build_dir} | $_->{source} ($_->{commit}) | $_->{build_info} |" for map { $build{$_} } @labels;
+    say;
+}
+
+# The server's CPU per transaction of each build, and against the first build.
+sub compare_cpu {
+    my @wl = @_;
+    my @cfgs = grep { $_ ne 'plain' } @configs;
+    my ($first, @others) = @labels;
+    say '### Server CPU per transaction';
+    say;
+    say "The CPU time of each build's cluster (backends, background processes) during a slice, over its";
+    say 'transactions, in microseconds: what the writes cost the server, which other processes on the';
+    say 'machine disturb far less than they disturb TPS. maintenance: the TVIEW\'s CPU per transaction';
+    say 'minus plain\'s, per round (min / median / max).';
+    say;
+    say '| workload | clients | config | build | us per transaction | slices (min / median / max) | plain | maintenance | maintenance per round (min / median / max) |';
+    say '|---|---:|---|---|---:|---:|---:|---:|---:|';
+    for my $w (@wl) {
+        for my $c (@clients) {
+            for my $cfg (@cfgs) {
+                for my $bl (@labels) {
+                    my $u = cpu($bl, $w, $c, $cfg);
+                    my $p = cpu($bl, $w, $c, 'plain');
+                    my $cl = $cell{join($;, $bl, $w, $c, $cfg)};
+                    my $n = $round_cpu{join($;, $bl, $w, $c, $cfg)} || {};
+                    my $d = $round_cpu{join($;, $bl, $w, $c, 'plain')} || {};
+                    my @extra = map { $n->{$_} - $d->{$_} } grep { exists $d->{$_} } sort { $a <=> $b } keys %$n;
+                    say sprintf('| %s | %s | %s | %s | %s | %s | %s | %s | %s |', uc $w, $c, $cfg, $bl, fmt_us($u),
+                        mmm(\&fmt_us, $cl && $cl->{cpu_slices} ? @{$cl->{cpu_slices}} : ()), fmt_us($p),
+                        fmt_us(defined $u && defined $p ? $u - $p : undef), mmm(\&fmt_us, @extra));
+                }
+            }
+        }
+    }
+    {
+        say;
+        say "Against $first (1.00: the same CPU per transaction; above 1, more):";
+        say;
+        say "| workload | clients | config | build | us per transaction / ${first}'s | per round (min / median / max) | maintenance / ${first}'s | per round (min / median / max) |";
+        say '|---|---:|---|---|---:|---:|---:|---:|';
+        for my $w (@wl) {
+            for my $c (@clients) {
+                for my $cfg (@cfgs) {
+                    my $fn = $round_cpu{join($;, $first, $w, $c, $cfg)} || {};
+                    my $fd = $round_cpu{join($;, $first, $w, $c, 'plain')} || {};
+                    for my $bl (@others) {
+                        my $n = $round_cpu{join($;, $bl, $w, $c, $cfg)} || {};
+                        my $d = $round_cpu{join($;, $bl, $w, $c, 'plain')} || {};
+                        my @r = sort { $a <=> $b } grep { $fn->{$_} } keys %$n;
+                        my @per = map { $n->{$_} / $fn->{$_} } @r;
+                        my @per_m = map { ($n->{$_} - $d->{$_}) / ($fn->{$_} - $fd->{$_}) }
+                                    grep { exists $d->{$_} && exists $fd->{$_} && $fn->{$_} - $fd->{$_} > 0 } @r;
+                        my ($u, $fu) = (cpu($bl, $w, $c, $cfg), cpu($first, $w, $c, $cfg));
+                        my ($p, $fp) = (cpu($bl, $w, $c, 'plain'), cpu($first, $w, $c, 'plain'));
+                        my $m = (defined $u && defined $p && defined $fu && defined $fp) ? ratio($u - $p, $fu - $fp) : undef;
+                        say sprintf('| %s | %s | %s | %s | %s | %s | %s | %s |', uc $w, $c, $cfg, $bl, fmt_ratio(ratio($u, $fu)),
+                            mmm(\&fmt_ratio, @per), fmt_ratio($m), mmm(\&fmt_ratio, @per_m));
+                    }
+                }
+            }
+        }
+    }
     say;
 }
 
@@ -391,17 +467,18 @@ for my $bl ($meta{refresh_repeat} > 0 ? @labels : ()) {
 
 say '## Runs';
 say;
-say '| ' . ($multi ? 'build | ' : '') . 'workload | clients | config | TPS | latency avg (ms) | transactions | failed | status | TPS of each slice |';
-say '|' . ($multi ? '---|' : '') . '---|---:|---|---:|---:|---:|---:|---|---|';
+say '| ' . ($multi ? 'build | ' : '') . 'workload | clients | config | TPS | latency avg (ms) | transactions | failed | status | server CPU us per transaction | TPS of each slice |';
+say '|' . ($multi ? '---|' : '') . '---|---:|---|---:|---:|---:|---:|---|---:|---|';
 for my $bl (@labels) {
     for my $w (@workloads) {
         for my $c (@clients) {
             for my $cfg (@configs) {
                 my $cl = $cell{join($;, $bl, $w, $c, $cfg)} or next;
                 my $t = $cl->{t} > 0 ? $cl->{x} / $cl->{t} : undef;
-                say '| ' . ($multi ? "$bl | " : '') . sprintf('%s | %s | %s | %s | %s | %s | %s | %s | %s |', uc $w, $c, $cfg,
+                say '| ' . ($multi ? "$bl | " : '') . sprintf('%s | %s | %s | %s | %s | %s | %s | %s | %s | %s |', uc $w, $c, $cfg,
                     defined $t ? sprintf('%.3f', $t) : '-', $cl->{x} > 0 ? sprintf('%.3f', $cl->{lt} / $cl->{x}) : '-',
                     $cl->{x}, $cl->{failed}, $cl->{status} eq 'ok' ? 'ok' : "**$cl->{status}**",
+                    ($cl->{cx} // 0) > 0 ? sprintf('%.0f', 1e6 * $cl->{cpu} / $cl->{cx}) : '-',
                     join(' ', map { sprintf('%.0f', $_) } @{$cl->{slices}}));
             }
         }

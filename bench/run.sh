@@ -175,7 +175,7 @@ tsv() { local f=$1; shift; local IFS=$'\t'; printf '%s\n' "$*" >>"$OUT/$f"; }
 tsv meta.tsv key value
 tsv builds.tsv build build_dir source commit build_info
 tsv setup.tsv build suite config database ok note
-tsv slices.tsv build workload clients config round tps latency_ms xacts failed status
+tsv slices.tsv build workload clients config round tps latency_ms xacts failed status server_cpu_s client_cpu_s
 tsv checks.tsv build suite config table check rows status
 tsv timings.tsv build suite operation table ms
 tsv indexes.tsv build database indexes
@@ -229,19 +229,28 @@ CLK_TCK=$(getconf CLK_TCK)
 machine_busy_ticks() { # all CPUs: user nice system irq softirq steal
   awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat
 }
-bench_ticks() { # the clusters (postmasters, live and reaped children) + our own children (psql, pgbench)
-  local pm t=0 p ch b
-  for ((b = 0; b < NB; b++)); do
-    pm=$(head -n 1 "${B_CL[b]}/data/postmaster.pid")
-    t=$((t + $(sed 's/.*) //' "/proc/$pm/stat" | awk '{print $12 + $13 + $14 + $15}')))
-    for p in $(ps -o pid= --ppid "$pm"); do
-      ch=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || ch=0
-      t=$((t + ${ch:-0}))
-    done
+server_ticks() { # B: build B's cluster: the postmaster, its live children and its reaped ones
+  local pm t p ch
+  pm=$(head -n 1 "${B_CL[$1]}/data/postmaster.pid")
+  t=$(sed 's/.*) //' "/proc/$pm/stat" | awk '{print $12 + $13 + $14 + $15}')
+  for p in $(ps -o pid= --ppid "$pm"); do
+    ch=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | awk '{print $12 + $13}') || ch=0
+    t=$((t + ${ch:-0}))
   done
-  ch=$(times | tail -n 1 | awk -v hz="$CLK_TCK" '{
-        split($1, u, /[ms]/); split($2, y, /[ms]/); printf "%d", (u[1] * 60 + u[2] + y[1] * 60 + y[2]) * hz }')
-  echo $((t + ch))
+  echo "$t"
+}
+# child_ticks: sets CHILD_TICKS to the CPU of this shell's reaped children (pgbench, psql). Not in
+# a subshell: `times` there would report the subshell's children.
+child_ticks() {
+  times >"$WORK/times"
+  CHILD_TICKS=$(awk -v hz="$CLK_TCK" 'NR == 2 { split($1, u, /[ms]/); split($2, y, /[ms]/)
+                  printf "%d\n", (u[1] * 60 + u[2] + y[1] * 60 + y[2]) * hz }' "$WORK/times")
+}
+bench_ticks() { # sets BENCH_TICKS: the clusters + our own children
+  local t=0 b
+  for ((b = 0; b < NB; b++)); do t=$((t + $(server_ticks "$b"))); done
+  child_ticks
+  BENCH_TICKS=$((t + CHILD_TICKS))
 }
 
 FSYNC_BEFORE=$(fsync_probe)
@@ -354,7 +363,8 @@ run_pgbench() { # B DB CLIENTS SECONDS SCRIPT LOGFILE CFG
     -n -M prepared -T "$4" -c "$3" -j "$3" -f "$5" "$2" >"$6" 2>&1
 }
 
-CPU_T0=$(date +%s.%N) CPU_BUSY0=$(machine_busy_ticks) CPU_OURS0=$(bench_ticks)
+bench_ticks
+CPU_T0=$(date +%s.%N) CPU_BUSY0=$(machine_busy_ticks) CPU_OURS0=$BENCH_TICKS
 ANY_RUN_ERROR=0
 flip=0
 for w in "${WORKLOADS[@]}"; do
@@ -388,7 +398,12 @@ for w in "${WORKLOADS[@]}"; do
         L=${B_LABEL[b]}
         logf=$OUT/pgbench/$L-$w-c$c-$cfg-r$r.log
         status=ok
+        st0=$(server_ticks "$b"); child_ticks; ct0=$CHILD_TICKS
         run_pgbench "$b" "$(db_of "$suite" "$cfg")" "$c" "$SLICE" "$script" "$logf" "$cfg" || status=error
+        sleep 0.3     # the backends exit and are reaped: their CPU moves to the postmaster's account
+        st1=$(server_ticks "$b"); child_ticks; ct1=$CHILD_TICKS
+        scpu=$(awk -v t=$((st1 - st0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
+        ccpu=$(awk -v t=$((ct1 - ct0)) -v hz="$CLK_TCK" 'BEGIN { printf "%.2f", t / hz }')
         tps=$(awk '/^tps = /{print $3; exit}' "$logf")
         lat=$(awk '/^latency average = /{print $4; exit}' "$logf")
         xacts=$(awk -F': ' '/^number of transactions actually processed/{split($2, a, "/"); print a[1]; exit}' "$logf")
@@ -400,13 +415,14 @@ for w in "${WORKLOADS[@]}"; do
           log "!!! $L $w c=$c $cfg round $r: pgbench failed, see $logf:"
           grep -E 'error|ERROR|abort' "$logf" | head -n 5 >&2 || true
         fi
-        tsv slices.tsv "$L" "$w" "$c" "$cfg" "$r" "${tps:--}" "${lat:--}" "${xacts:--}" "${failed:--}" "$status"
-        printf 'bench: %-3s c=%-2s r%-2s %-12s %-12s %10.1f tps\n' "$w" "$c" "$r" "$L" "$cfg" "${tps:-0}" >&2
+        tsv slices.tsv "$L" "$w" "$c" "$cfg" "$r" "${tps:--}" "${lat:--}" "${xacts:--}" "${failed:--}" "$status" "$scpu" "$ccpu"
+        printf 'bench: %-3s c=%-2s r%-2s %-12s %-12s %10.1f tps %8s s server CPU\n' "$w" "$c" "$r" "$L" "$cfg" "${tps:-0}" "$scpu" >&2
       done
     done
   done
 done
-CPU_T1=$(date +%s.%N) CPU_BUSY1=$(machine_busy_ticks) CPU_OURS1=$(bench_ticks)
+bench_ticks
+CPU_T1=$(date +%s.%N) CPU_BUSY1=$(machine_busy_ticks) CPU_OURS1=$BENCH_TICKS
 # percentages of the machine's capacity (all CPUs) over the runs
 read -r CPU_OTHER_PCT CPU_OURS_PCT < <(awk -v t0="$CPU_T0" -v t1="$CPU_T1" -v b0="$CPU_BUSY0" -v b1="$CPU_BUSY1" \
   -v o0="$CPU_OURS0" -v o1="$CPU_OURS1" -v hz="$CLK_TCK" -v n="$(nproc)" 'BEGIN {
