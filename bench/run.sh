@@ -182,7 +182,8 @@ tsv indexes.tsv build database indexes
 
 # ---- clusters ----------------------------------------------------------------------------------------
 # Sized for a 2-core / 24 GiB machine. Durability settings (fsync, synchronous_commit,
-# full_page_writes, wal_level) stay at their defaults, and so do autovacuum and jit.
+# full_page_writes, wal_level) stay at their defaults, and so do autovacuum and jit, unless
+# BENCH_SERVER_CONF (appended last) says otherwise.
 SERVER_CONF="max_connections = 50
 shared_buffers = 1GB
 effective_cache_size = 16GB
