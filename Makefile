@@ -30,11 +30,14 @@ install: build
 	$(SUDO) cmake --install $(BUILD_DIR)
 
 # Against an already running server that has pg_tviews installed and preloaded
-# (honors PGHOST/PGPORT/PGUSER). Output goes to $(BUILD_DIR)/installcheck.
+# (honors PGHOST/PGPORT/PGUSER). Output goes to $(BUILD_DIR)/installcheck. The boundary test
+# needs the probes module that only the test suites stage: it is left out here.
 installcheck:
 	@mkdir -p $(BUILD_DIR)/installcheck
+	sed -e 's/^test: boundary /test: /' -e '/^test: boundary$$/d' test/regress_schedule \
+	  > $(BUILD_DIR)/installcheck/schedule
 	$(PG_REGRESS) --use-existing --inputdir=. --outputdir=$(BUILD_DIR)/installcheck \
-	  --schedule=test/regress_schedule --dbname=contrib_regression
+	  --schedule=$(BUILD_DIR)/installcheck/schedule --dbname=contrib_regression
 
 unit: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
