@@ -70,7 +70,7 @@ rm -rf "$WORK"
 
 # ---- lintian ------------------------------------------------------------------------------------
 lintian_rc=0
-lintian --info --display-info --pedantic "$OUT"/*.changes >"$OUT/lintian.txt" 2>&1 || lintian_rc=$?
+lintian --display-info --pedantic "$OUT"/*.changes >"$OUT/lintian.txt" 2>&1 || lintian_rc=$?
 echo "deb: lintian (exit $lintian_rc):"
 if [[ -s "$OUT/lintian.txt" ]]; then sed 's/^/  /' "$OUT/lintian.txt"; else echo "  (no tags)"; fi
 
