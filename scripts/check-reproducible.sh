@@ -10,6 +10,9 @@ WORK=${1:-$ROOT/build/deb-repro}
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
 rm -rf "$WORK/first" "$WORK/out"
+# Both builds package the same commit, whatever happens to HEAD meanwhile.
+export PG_TVIEWS_DEB_COMMIT
+PG_TVIEWS_DEB_COMMIT=$(git -C "$ROOT" rev-parse "${PG_TVIEWS_DEB_COMMIT:-HEAD}^{commit}")
 
 for round in 1 2; do
   rm -rf "$WORK/out"
@@ -42,5 +45,5 @@ for a in "$WORK"/first/*.deb "$WORK"/first/*.spdx.json; do
     fi
   fi
 done
-[[ $rc == 0 ]] && echo "check-reproducible: two builds of $(git -C "$ROOT" rev-parse --short HEAD) give the same bytes"
+[[ $rc == 0 ]] && echo "check-reproducible: two builds of ${PG_TVIEWS_DEB_COMMIT:0:12} give the same bytes"
 exit $rc

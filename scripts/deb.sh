@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# Usage: scripts/deb.sh [OUT_DIR]   (make deb)
+# Usage: scripts/deb.sh [OUT_DIR]   (make deb; PG_TVIEWS_DEB_COMMIT=rev packages another commit)
 # Builds the Debian packages postgresql-N-pg-tviews with Debian's tooling for PostgreSQL
 # extensions (debian/, pg_buildext, debhelper), one per PostgreSQL major version N listed in
 # debian/pgversions whose postgresql-server-dev-N is installed in this root (the packages for
 # other versions are built in roots that have their server headers). Then runs lintian and writes
 # an SPDX 2.3 SBOM next to each package (scripts/deb-sbom.py).
-# Reproducible: the tree is the committed files of HEAD, built under a fixed path with
+# Reproducible: the tree is the committed files of HEAD (or PG_TVIEWS_DEB_COMMIT), built under a fixed path with
 # SOURCE_DATE_EPOCH = the commit time, so two builds of one commit give the same bytes
 # (scripts/check-reproducible.sh checks it). Build tools missing from this root are installed
 # first (apt-get, as root or with sudo).
@@ -35,24 +35,29 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 fi
 
 # ---- the source tree: HEAD's files, at a fixed path --------------------------------------------
-version=$(dpkg-parsechangelog -l "$ROOT/debian/changelog" -S Version)
-control_version=$(sed -n "s/^default_version = '\(.*\)'/\1/p" "$ROOT/pg_tviews.control")
+version=$(git -C "$ROOT" show "${PG_TVIEWS_DEB_COMMIT:-HEAD}:debian/changelog" | dpkg-parsechangelog -l - -S Version)
+control_version=$(git -C "$ROOT" show "${PG_TVIEWS_DEB_COMMIT:-HEAD}:pg_tviews.control" | sed -n "s/^default_version = '\(.*\)'/\1/p")
+meta_version=$(git -C "$ROOT" show "${PG_TVIEWS_DEB_COMMIT:-HEAD}:META.json" | python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
 if [[ "${version%%-*}" != "$control_version" ]]; then
   echo "deb: debian/changelog says $version, pg_tviews.control says $control_version" >&2
   exit 1
 fi
-if [[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+if [[ "$meta_version" != "$control_version" && "$meta_version" != "$control_version.0" ]]; then
+  echo "deb: META.json says $meta_version, pg_tviews.control says $control_version" >&2
+  exit 1
+fi
+commit=$(git -C "$ROOT" rev-parse "${PG_TVIEWS_DEB_COMMIT:-HEAD}^{commit}")
+if [[ -z "${PG_TVIEWS_DEB_COMMIT:-}" && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
   echo "deb: note: uncommitted changes are not packaged (the package is HEAD's files)" >&2
 fi
-commit=$(git -C "$ROOT" rev-parse HEAD)
 export SOURCE_DATE_EPOCH
-SOURCE_DATE_EPOCH=$(git -C "$ROOT" log -1 --format=%ct HEAD)
+SOURCE_DATE_EPOCH=$(git -C "$ROOT" log -1 --format=%ct "$commit")
 
 WORK=$OUT/work
 SRC=$WORK/pg-tviews-$version
 rm -rf "$WORK"
 mkdir -p "$SRC"
-git -C "$ROOT" archive --format=tar HEAD | tar -x -C "$SRC"
+git -C "$ROOT" archive --format=tar "$commit" | tar -x -C "$SRC"
 rm -f "$OUT"/*.deb "$OUT"/*.ddeb "$OUT"/*.buildinfo "$OUT"/*.changes "$OUT"/*.spdx.json "$OUT"/lintian.txt
 
 # The versions to build for: those listed that have server headers here.
