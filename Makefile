@@ -34,8 +34,9 @@ install: build
 # (honors PGHOST/PGPORT/PGUSER). Output goes to $(BUILD_DIR)/installcheck.
 installcheck:
 	@mkdir -p $(BUILD_DIR)/installcheck
-	$(PG_REGRESS) --use-existing --inputdir=. --outputdir=$(BUILD_DIR)/installcheck \
-	  --schedule=test/regress_schedule --dbname=contrib_regression
+	$(PG_REGRESS) --inputdir=. --outputdir=$(BUILD_DIR)/installcheck \
+	  --bindir=$(PG_BIN) --schedule=test/regress_schedule --dbname=contrib_regression \
+	  --encoding=UTF8 --no-locale
 
 unit: build
 	ctest --test-dir $(BUILD_DIR) --output-on-failure
