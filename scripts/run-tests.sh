@@ -236,6 +236,12 @@ run_tap() {
   # As root, short-lived socket dirs go inside the work dir, not loose in /tmp.
   local tmp=${TMPDIR:-/tmp}
   [[ $AS_ROOT -eq 1 ]] && tmp=$WORK/tmp
+  # The upgrade test replaces the earlier release's files with the current ones: stage them anew
+  # for each tier.
+  if [[ -n "$UPGRADE_STAGE" ]]; then
+    "$ROOT/scripts/stage-release.sh" 0.1 "$BUILD_DIR" "$UPGRADE_STAGE" >/dev/null
+    [[ $AS_ROOT -eq 1 ]] && chown -R -h postgres:postgres "$UPGRADE_STAGE"
+  fi
   run_in "$SRC/test/tap" env TESTDIR="$o" PG_REGRESS="$PG_REGRESS" TMPDIR="$tmp" \
     prove -I "$TAP_PERL_LIB" -I "$SRC/test/tap" "${pflags[@]}" "${tests[@]}" || rc=1
   local logs=()
