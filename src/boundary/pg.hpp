@@ -38,3 +38,6 @@ extern "C" {
     }                                                                           \
     }                                                                           \
     static Datum name##_impl(PG_FUNCTION_ARGS)
+
+// The version boundary: server APIs whose spelling differs between 15, 17 and 18.
+#include "boundary/compat.hpp"

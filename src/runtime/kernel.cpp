@@ -161,13 +161,13 @@ void OpenRun(Run *run, CompiledTview *tv) {
     rte->relid = tv->tview;
     rte->relkind = RELKIND_RELATION;
     rte->rellockmode = RowExclusiveLock;
-    ExecInitRangeTable(estate, list_make1(rte));
+    pg::InitRangeTable(estate, rte);
     estate->es_output_cid = GetCurrentCommandId(true);
     estate->es_snapshot = GetActiveSnapshot();
     run->rri = makeNode(ResultRelInfo);
     InitResultRelInfo(run->rri, run->tview, 1, nullptr, 0);
     ExecOpenIndices(run->rri, false);
-    EvalPlanQualInit(&run->epq, estate, nullptr, NIL, -1);
+    pg::InitEvalPlanQual(&run->epq, estate);
     run->estate = estate;
     if (tv->ndependents > 0) {
         run->inserted = tuplestore_begin_heap(false, false, work_mem);
@@ -746,7 +746,7 @@ bool WriteUpdate(Run *run, const Datum *values, const bool *nulls) {
     CheckCmdReplicaIdentity(rel, CMD_UPDATE);
     TM_FailureData tmfd;
     LockTupleMode lockmode;
-    bool update_indexes;
+    pg::UpdateIndexes update_indexes;
     am::BeginEngineWrite();
     TM_Result result = table_tuple_update(rel, &run->tview_old->tts_tid, run->tview_new, run->estate->es_output_cid,
                                           run->estate->es_snapshot, InvalidSnapshot, true, &tmfd, &lockmode,
@@ -764,8 +764,8 @@ bool WriteUpdate(Run *run, const Datum *values, const bool *nulls) {
             elog(ERROR, "pg_tviews: unexpected result %d updating a row of \"%s\"", static_cast<int>(result),
                  RelationGetRelationName(rel));
     }
-    if (update_indexes && run->rri->ri_NumIndices > 0)
-        ExecInsertIndexTuples(run->rri, run->tview_new, run->estate, true, false, nullptr, NIL);
+    if (pg::IndexesNeedUpdate(update_indexes) && run->rri->ri_NumIndices > 0)
+        pg::InsertIndexTuplesAfterUpdate(run->rri, run->tview_new, run->estate, update_indexes);
     if (run->updated_old != nullptr) {
         tuplestore_puttupleslot(run->updated_old, run->tview_old);
         tuplestore_puttupleslot(run->updated_new, run->tview_new);

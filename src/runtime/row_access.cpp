@@ -56,7 +56,7 @@ void CheckNotDeletedUnderneath(Relation rel, Relation index, const IndexKey *key
     if (!IsolationUsesXactSnapshot()) return;
     ScanKeyData skey[INDEX_MAX_KEYS];
     BuildScanKeys(key, values, skey);
-    IndexScanDesc scan = index_beginscan(rel, index, GetTransactionSnapshot(), key->nkeys, 0);
+    IndexScanDesc scan = pg::BeginIndexScan(rel, index, GetTransactionSnapshot(), key->nkeys, 0);
     index_rescan(scan, skey, key->nkeys, nullptr, 0);
     bool seen = index_getnext_slot(scan, ForwardScanDirection, slot);
     index_endscan(scan);
@@ -84,7 +84,7 @@ int ScanIndex(Relation rel, Relation index, const IndexKey *key, const Datum *va
         } else {
             snapshot = kernel_latest != nullptr ? kernel_latest : GetLatestSnapshot();
         }
-        IndexScanDesc scan = index_beginscan(rel, index, snapshot, key->nkeys, 0);
+        IndexScanDesc scan = pg::BeginIndexScan(rel, index, snapshot, key->nkeys, 0);
         index_rescan(scan, skey, key->nkeys, nullptr, 0);
         int found = 0;
         TransactionId wait_for = InvalidTransactionId;
