@@ -12,7 +12,8 @@
 # Environment: BUILD_DIR (default build), PROVE_FLAGS (extra prove flags),
 # PG_TVIEWS_TIERS (default "compiled interpreted"), PG_TVIEWS_TAP_TESTS (TAP files to run,
 # e.g. "t/060_soak.pl"; default all),
-# PG_TVIEWS_KEEP_TMP=1 (keep the /tmp work dir even on success).
+# PG_TVIEWS_KEEP_TMP=1 (keep the /tmp work dir even on success), PG (PostgreSQL major version,
+# default 15: the server in /usr/lib/postgresql/$PG).
 # Last line of output: "N passed, N failed" (suites).
 set -euo pipefail
 
@@ -35,7 +36,8 @@ done
 REGRESS_PORT=55432
 ISOLATION_PORT=55433
 
-SYS_BIN=/usr/lib/postgresql/15/bin
+PG=${PG:-15}
+SYS_BIN=/usr/lib/postgresql/$PG/bin
 [[ -x "$SYS_BIN/pg_config" ]] || { echo "run-tests: $SYS_BIN/pg_config missing (scripts/install-deps.sh)" >&2; exit 1; }
 SYS_PKGLIB=$("$SYS_BIN/pg_config" --pkglibdir)
 PG_REGRESS=$SYS_PKGLIB/pgxs/src/test/regress/pg_regress
@@ -91,7 +93,7 @@ check_suite() {
 AS_ROOT=0
 [[ $(id -u) -eq 0 ]] && AS_ROOT=1
 if [[ $AS_ROOT -eq 1 ]]; then
-  id postgres >/dev/null 2>&1 || { echo "run-tests: running as root needs a 'postgres' user (postgresql-15 creates it)" >&2; exit 1; }
+  id postgres >/dev/null 2>&1 || { echo "run-tests: running as root needs a 'postgres' user (postgresql-$PG creates it)" >&2; exit 1; }
   WORK=$(mktemp -d /tmp/pg_tviews-test.XXXXXX)
   SRC=$WORK/src
   STAGE=$WORK/install
@@ -108,14 +110,14 @@ else
 fi
 RESULTS=$BUILD_DIR/test-output
 
-"$ROOT/scripts/stage-install.sh" "$BUILD_DIR" "$STAGE"
+PG=$PG "$ROOT/scripts/stage-install.sh" "$BUILD_DIR" "$STAGE"
 # The offline checker, for the agreement test (next to the staged install when running as root).
 CHECK_BIN=$BUILD_DIR/pg_tviews_check
 if [[ $AS_ROOT -eq 1 && -x "$CHECK_BIN" ]]; then
   cp "$CHECK_BIN" "$WORK/pg_tviews_check"
   CHECK_BIN=$WORK/pg_tviews_check
 fi
-STAGE_BIN=$STAGE/lib/postgresql/15/bin
+STAGE_BIN=$STAGE/lib/postgresql/$PG/bin
 # One configuration per tier: the suites' settings plus the tier's.
 mkdir -p "$OUT"
 for t in $TIERS; do

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: scripts/stage-install.sh BUILD_DIR DEST
-# Builds a private, relocated PostgreSQL 15 install tree at DEST holding the freshly built
+# Builds a private, relocated PostgreSQL $PG (default 15) install tree at DEST holding the freshly built
 # pg_tviews.so and extension files, so the test suites never need root and always test the
 # current build. Server binaries are copied (the server resolves paths from its own
 # location), everything else from the system install is symlinked.
@@ -18,7 +18,8 @@ BUILD_DIR=$(cd "$1" && pwd)
 mkdir -p "$2"
 DEST=$(cd "$2" && pwd)
 
-SYS_BIN=/usr/lib/postgresql/15/bin
+PG=${PG:-15}
+SYS_BIN=/usr/lib/postgresql/$PG/bin
 if [[ ! -x "$SYS_BIN/pg_config" ]]; then
   echo "stage-install: $SYS_BIN/pg_config not found (run scripts/install-deps.sh)" >&2
   exit 1
@@ -35,9 +36,9 @@ ext_sql=("$ROOT"/extension/pg_tviews--*.sql)
 shopt -u nullglob
 [[ ${#ext_sql[@]} -gt 0 ]] || { echo "stage-install: no extension/pg_tviews--*.sql" >&2; exit 1; }
 
-BIN="$DEST/lib/postgresql/15/bin"
-LIB="$DEST/lib/postgresql/15/lib"
-SHARE="$DEST/share/postgresql/15"
+BIN="$DEST/lib/postgresql/$PG/bin"
+LIB="$DEST/lib/postgresql/$PG/lib"
+SHARE="$DEST/share/postgresql/$PG"
 
 # Full (re)build of the copied binaries when the tree is new or the system server changed
 # (e.g. a 15.x upgrade pulled in by postgresql-server-dev-15).
