@@ -43,7 +43,9 @@ want="suite=$suite packages=${pkgs[*]}"
 build_root() {
   if ! command -v mmdebstrap >/dev/null 2>&1; then
     echo "pg-root: installing mmdebstrap"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q mmdebstrap </dev/null >/dev/null
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q mmdebstrap </dev/null >/dev/null 2>&1 \
+      || { apt-get update -q </dev/null >/dev/null && apt-get install -y -q mmdebstrap </dev/null >/dev/null; }
   fi
   local tmp=$DIR.new
   rm -rf "$tmp"
