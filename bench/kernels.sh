@@ -26,7 +26,7 @@ DBUSER=$([[ $AS_ROOT -eq 1 ]] && echo postgres || id -un)
 unset PGHOST PGHOSTADDR PGPORT PGUSER PGDATABASE PGSERVICE PGOPTIONS
 WORK=$(mktemp -d /tmp/pg_tviews-kernels.XXXXXX)
 STAGE=$WORK/install
-BIN=$STAGE/lib/postgresql/15/bin
+BIN=$STAGE/lib/postgresql/${PG:-15}/bin
 UP=0
 as_owner() { if [[ $AS_ROOT -eq 1 ]]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi; }
 cleanup() {

@@ -8,6 +8,9 @@
 #   tviews    tv_post is a TVIEW (CREATE TABLE ... USING tview_am AS Q), maintained by pg_tviews
 #   triggers  tv_post is a heap table maintained by hand-written statement-level triggers
 #   matview   tv_post is a MATERIALIZED VIEW: only REFRESH [CONCURRENTLY] is timed
+#   ivm       the peer, where the server has pg_ivm (make bench PG=18): pg_ivm maintains the join
+#             as an IMMV and tv_post is a view building the documents from it
+#             (bench/sql/config_ivm.sql says why); posts suite only
 # then runs the pgbench workloads in bench/workloads/ (1 and 4 clients) on plain, tviews and
 # triggers, checks that tviews and triggers still equal Q, times the refreshes, and prints a
 # Markdown report (also written to bench/results/latest.md). The cluster is stopped at the end.
@@ -33,7 +36,7 @@
 #   BENCH_SUITE           posts, comments or all (default all)
 #   BENCH_WORKLOADS       subset of the suite's workloads, "w1 w2 w3 w4 w5" (posts) and
 #                         "c1 c2 c3 c4 c5" (comments) (default: all of the suite's)
-#   BENCH_CONFIGS         subset of "plain tviews triggers matview" (default all)
+#   BENCH_CONFIGS         subset of "plain tviews tviews_nojit triggers matview ivm" (default all)
 #   BENCH_REFRESH_REPEAT  timed refreshes of each kind (default 3; the median is reported)
 #   BENCH_PORT            default 55450
 #   BENCH_KEEP=1          keep the cluster's directory (/tmp/pg_tviews-bench.*) afterwards
@@ -58,7 +61,7 @@ case "$BENCH_SUITE" in
   *) echo "bench: BENCH_SUITE must be posts, comments or all" >&2; exit 2 ;;
 esac
 BENCH_WORKLOADS=${BENCH_WORKLOADS:-$DEFAULT_WORKLOADS}
-BENCH_CONFIGS=${BENCH_CONFIGS:-"plain tviews tviews_nojit triggers matview"}
+BENCH_CONFIGS=${BENCH_CONFIGS:-"plain tviews tviews_nojit triggers matview ivm"}
 BENCH_REFRESH_REPEAT=${BENCH_REFRESH_REPEAT:-3}
 BENCH_KEEP=${BENCH_KEEP:-0}
 PORT=${BENCH_PORT:-55450}
@@ -123,7 +126,7 @@ RUN_CONFIGS=()   # configurations pgbench runs on, in this order
 WANT_MATVIEW=0
 for cfg in $BENCH_CONFIGS; do
   case "$cfg" in
-    plain|tviews|tviews_nojit|triggers) RUN_CONFIGS+=("$cfg") ;;
+    plain|tviews|tviews_nojit|triggers|ivm) RUN_CONFIGS+=("$cfg") ;;
     matview) WANT_MATVIEW=1 ;;
     *) die_usage "BENCH_CONFIGS: unknown configuration '$cfg'" ;;
   esac
@@ -133,8 +136,18 @@ if [[ " ${RUN_CONFIGS[*]} " == *" tviews_nojit "* && " ${RUN_CONFIGS[*]} " != *"
 fi
 
 # ---- the build and its source tree -----------------------------------------------------------
-SYS_BIN=/usr/lib/postgresql/15/bin
+SYS_BIN=/usr/lib/postgresql/${PG:-15}/bin
 [[ -x "$SYS_BIN/pg_config" ]] || { echo "bench: $SYS_BIN/pg_config missing (scripts/install-deps.sh)" >&2; exit 1; }
+# ivm (bench/sql/config_ivm.sql): posts suite only, where the server has pg_ivm (make bench PG=18)
+IVM_PRELOAD=''
+if [[ " ${RUN_CONFIGS[*]} " == *" ivm "* ]]; then
+  if [[ -f "$("$SYS_BIN/pg_config" --pkglibdir)/pg_ivm.so" ]]; then
+    IVM_PRELOAD=',pg_ivm'
+  else
+    echo "bench: this server has no pg_ivm: configuration ivm left out" >&2
+    cfgs=(); for cfg in "${RUN_CONFIGS[@]}"; do [[ $cfg == ivm ]] || cfgs+=("$cfg"); done; RUN_CONFIGS=("${cfgs[@]}")
+  fi
+fi
 [[ -f "$BUILD_DIR/pg_tviews.so" ]] || { echo "bench: $BUILD_DIR/pg_tviews.so missing (build first: make)" >&2; exit 1; }
 SRC_ROOT=$ROOT
 if [[ -f "$BUILD_DIR/CMakeCache.txt" ]]; then
@@ -204,7 +217,7 @@ log() { echo "bench: $*" >&2; }
 log "staging the build $BUILD_DIR (SQL from $SRC_ROOT, $SRC_COMMIT) into $STAGE"
 "$SRC_ROOT/scripts/stage-install.sh" "$BUILD_DIR" "$STAGE" >"$OUT/stage-install.log" 2>&1 \
   || { cat "$OUT/stage-install.log" >&2; exit 1; }
-BIN=$STAGE/lib/postgresql/15/bin
+BIN=$STAGE/lib/postgresql/${PG:-15}/bin
 [[ $AS_ROOT -eq 1 ]] && chown -R -h postgres:postgres "$WORK"
 chmod 0755 "$WORK"
 
@@ -218,7 +231,7 @@ as_owner tee -a "$PGDATA_DIR/postgresql.conf" >/dev/null <<EOF
 port = $PORT
 listen_addresses = ''
 unix_socket_directories = '$WORK'
-shared_preload_libraries = 'pg_tviews'
+shared_preload_libraries = 'pg_tviews$IVM_PRELOAD'
 max_connections = 50
 shared_buffers = 1GB
 effective_cache_size = 16GB
@@ -306,7 +319,7 @@ for cfg in "${RUN_CONFIGS[@]}"; do [[ $cfg == tviews_nojit ]] || ALL_CONFIGS+=("
 [[ $WANT_MATVIEW -eq 1 ]] && ALL_CONFIGS+=(matview)
 ALL_DBS=()               # every configuration's database, over the suites
 for suite in "${SUITES[@]}"; do
-  for cfg in "${ALL_CONFIGS[@]}"; do ALL_DBS+=("$(db_of "$suite" "$cfg")"); done
+  for cfg in "${ALL_CONFIGS[@]}"; do [[ $suite/$cfg == comments/ivm ]] || ALL_DBS+=("$(db_of "$suite" "$cfg")"); done
 done
 
 # proc_in DB NAME: schema-qualified name of function NAME in DB, or nothing.
@@ -355,6 +368,9 @@ setup_config() { # SUITE CFG: create CFG's database for SUITE from its template,
         ms=$(timed "$db" "CREATE MATERIALIZED VIEW tv_post AS $Q") || return 1
         BUILD_MS[$db:tv_post]=$ms
         psql_in "$db" -c 'CREATE UNIQUE INDEX tv_post_pk_post ON tv_post (pk_post)' || return 1
+        ;;
+      ivm)
+        psql_in "$db" -f "$BENCH/sql/config_ivm.sql" || return 1
         ;;
     esac
   else
@@ -409,6 +425,7 @@ setup_config() { # SUITE CFG: create CFG's database for SUITE from its template,
 for suite in "${SUITES[@]}"; do
   for cfg in "${ALL_CONFIGS[@]}"; do
     db=$(db_of "$suite" "$cfg")
+    if [[ $suite/$cfg == comments/ivm ]]; then CFG_OK[$db]=0; continue; fi  # (pg_ivm cannot express it)
     log "setting up configuration $cfg of suite $suite (database $db)"
     # not in a subshell: setup_config sets BUILD_MS, ENGINE, VERIFY_FN, REFRESH_FN
     if setup_config "$suite" "$cfg" >"$OUT/setup-$db.log" 2>&1; then
@@ -573,7 +590,7 @@ check_one() {
   fi
 }
 for suite in "${SUITES[@]}"; do
-  for cfg in triggers tviews; do
+  for cfg in triggers tviews ivm; do
     [[ " ${RUN_CONFIGS[*]} " == *" $cfg "* && "${CFG_OK[$(db_of "$suite" "$cfg")]:-0}" == 1 ]] || continue
     if [[ $suite == posts ]]; then
       check_one posts "$cfg" tv_post "$Q"

@@ -78,13 +78,14 @@ export PG_TVIEWS_IN_ROOT=$PG
 cp -L /etc/resolv.conf "$DIR/etc/resolv.conf" 2>/dev/null || true
 mkdir -p "$DIR$ROOT"
 
-# In a private mount namespace: the tree at the same path, /proc, /dev (with /dev/shm for the
-# server's shared memory). Nothing to unmount afterwards.
+# In a private mount namespace: the tree at the same path, /proc, /sys, /dev (with /dev/shm for
+# the server's shared memory). Nothing to unmount afterwards.
 exec unshare --mount --propagation private -- /bin/bash -c '
   set -e
   dir=$1 src=$2; shift 2
   mount --bind "$src" "$dir$src"
   mount -t proc proc "$dir/proc"
+  mount -t sysfs -o ro sysfs "$dir/sys" 2>/dev/null || mount --rbind /sys "$dir/sys"
   mount --rbind /dev "$dir/dev"
   mount -t tmpfs -o size=50% tmpfs "$dir/dev/shm" 2>/dev/null || true
   cd "$dir$src"
