@@ -21,7 +21,9 @@ for f in "$ROOT"/src/checker/*.cpp; do [[ $f == */main.cpp ]] || SOURCES+=("$f")
 newest=$(ls -t "${SOURCES[@]}" "$ROOT"/src/checker/*.hpp "$ROOT"/src/planner/*.hpp | head -n 1)
 if [[ ! -x "$BIN" || "$newest" -nt "$BIN" ]]; then
   echo "fuzz-checker: building $BIN"
+  grammar=$(sed -n 's/^#define PG_MAJORVERSION "\([0-9]*\)"/\1/p' /usr/include/pg_query.h)
   "$CXX" -std=gnu++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -DPG_TVIEWS_GRAMMAR_MAJOR="${grammar:-15}" \
     -I"$ROOT/src" "${SOURCES[@]}" /usr/lib/x86_64-linux-gnu/libpg_query.a -lpthread -o "$BIN"
 fi
 echo "fuzz-checker: running for ${SECONDS_TO_RUN}s"
