@@ -117,6 +117,13 @@ if [[ $AS_ROOT -eq 1 && -x "$CHECK_BIN" ]]; then
   cp "$CHECK_BIN" "$WORK/pg_tviews_check"
   CHECK_BIN=$WORK/pg_tviews_check
 fi
+# The earlier release the extension upgrade test (t/080) starts from, in a server tree of its own
+# (its module is built once from its commit and cached in BUILD_DIR).
+UPGRADE_STAGE=
+if [[ " ${suites[*]} " == *" tap "* && ( -z "${PG_TVIEWS_TAP_TESTS:-}" || "$PG_TVIEWS_TAP_TESTS" == *080_* ) ]]; then
+  UPGRADE_STAGE=${WORK:-$BUILD_DIR}/stage-0.1
+  "$ROOT/scripts/stage-release.sh" 0.1 "$BUILD_DIR" "$UPGRADE_STAGE" || UPGRADE_STAGE=
+fi
 STAGE_BIN=$STAGE/lib/postgresql/$PG/bin
 # One configuration per tier: the suites' settings plus the tier's.
 mkdir -p "$OUT"
@@ -148,6 +155,7 @@ run_in() {
     "PG_TVIEWS_TIER=$TIER"
     "PG_TVIEWS_SRC=$SRC"
     "PG_TVIEWS_CHECK=$CHECK_BIN"
+    "PG_TVIEWS_UPGRADE_STAGE=$UPGRADE_STAGE"
   )
   if [[ $AS_ROOT -eq 1 ]]; then
     (cd "$dir" && runuser -u postgres -- "${envv[@]}" "$@")

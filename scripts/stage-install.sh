@@ -73,7 +73,7 @@ link_entries() {
 }
 
 # pkglibdir: everything from the system except any installed pg_tviews, plus our .so.
-link_entries "$SYS_PKGLIB" "$LIB" 'pg_tviews.so'
+link_entries "$SYS_PKGLIB" "$LIB" 'pg_tviews.so' 'pg_tviews_probes.so'
 # sharedir: everything except extension/, which is a real directory.
 link_entries "$SYS_SHARE" "$SHARE" 'extension'
 link_entries "$SYS_SHARE/extension" "$SHARE/extension" 'pg_tviews.control' 'pg_tviews--*'
@@ -81,6 +81,11 @@ link_entries "$SYS_SHARE/extension" "$SHARE/extension" 'pg_tviews.control' 'pg_t
 # Our files. Replace via rename so a running server keeps its mapped copy intact.
 cp "$SO" "$LIB/.pg_tviews.so.tmp"
 mv -f "$LIB/.pg_tviews.so.tmp" "$LIB/pg_tviews.so"
+# The boundary probes of the regression suite: built by test builds only, never installed.
+if [[ -f "$BUILD_DIR/pg_tviews_probes.so" ]]; then
+  cp "$BUILD_DIR/pg_tviews_probes.so" "$LIB/.pg_tviews_probes.so.tmp"
+  mv -f "$LIB/.pg_tviews_probes.so.tmp" "$LIB/pg_tviews_probes.so"
+fi
 rm -f "$SHARE"/extension/pg_tviews.control "$SHARE"/extension/pg_tviews--*
 cp "$CONTROL" "${ext_sql[@]}" "$SHARE/extension/"
 

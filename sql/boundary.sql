@@ -1,12 +1,12 @@
--- The C++/PostgreSQL error boundary, through test-only probes compiled into the library.
+-- The C++/PostgreSQL error boundary, through test-only probes (the pg_tviews_probes module).
 -- Errors are shown with their SQLSTATE, detail and hint.
 \set VERBOSITY default
 CREATE FUNCTION test_throw(kind text, sqlstate text, message text) RETURNS void
-    AS 'pg_tviews', 'pg_tviews_test_throw' LANGUAGE C STRICT;
+    AS 'pg_tviews_probes', 'pg_tviews_test_throw' LANGUAGE C STRICT;
 CREATE FUNCTION test_pg_error(input text) RETURNS int
-    AS 'pg_tviews', 'pg_tviews_test_pg_error' LANGUAGE C STRICT;
+    AS 'pg_tviews_probes', 'pg_tviews_test_pg_error' LANGUAGE C STRICT;
 CREATE FUNCTION test_destructors_run() RETURNS bigint
-    AS 'pg_tviews', 'pg_tviews_test_destructors_run' LANGUAGE C STRICT;
+    AS 'pg_tviews_probes', 'pg_tviews_test_destructors_run' LANGUAGE C STRICT;
 
 SELECT pg_backend_pid() AS backend_before \gset
 -- A C++ exception becomes an ERROR with its own SQLSTATE, detail and hint.

@@ -1,6 +1,6 @@
 -- bench/sql/tv_post_comments_query.sql: Qc, the comments suite's tv_post: the posts suite's Q
 -- (bench/sql/tv_post_query.sql) plus the post's comments as an array in data (a child
--- aggregate, shape 4 of the TVIEW semantics). Shared by every configuration of the comments
+-- aggregate, shape 4 of docs/semantics.md). Shared by every configuration of the comments
 -- suite and by the oracle. run.sh drops the "--" lines and pastes the rest verbatim, so: no
 -- trailing semicolon, and keep the column order (the oracle compares column by column).
 -- fk_user is a column so that tv_user_feed (bench/sql/tv_user_feed_query.sql) can find a

@@ -1,6 +1,6 @@
 -- bench/sql/tv_user_feed_query.sql: Qf, the comments suite's second-level read model: every
 -- user with the documents of their posts, read from tv_post (a TVIEW over a TVIEW, shape 5 of
--- the TVIEW semantics: a cascade; in the matview configuration a materialized view over the
+-- docs/semantics.md: a cascade; in the matview configuration a materialized view over the
 -- tv_post materialized view). A user rename reaches it twice: its own name, and through the
 -- author object inside each of the user's tv_post documents. Same pasting rules as
 -- bench/sql/tv_post_comments_query.sql.

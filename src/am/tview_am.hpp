@@ -23,18 +23,15 @@ inline bool IsTview(Relation rel) { return rel->rd_tableam == TviewRoutine(); }
 bool WritesAllowed(Relation rel);
 [[noreturn]] void RefuseWrite(const char *relname);
 
-// Opens a window in which the engine writes TVIEW rows. Windows nest; a transaction abort
-// closes all of them (so an error inside a window never leaves writes enabled).
-void BeginEngineWrite();
-void EndEngineWrite();
-
-// Set while a CREATE TABLE ... USING tview_am AS SELECT populates its new table. Returns the
-// previous value, for the caller to restore.
+// The windows in which writes are allowed: the engine writing TVIEW rows, and a
+// CREATE TABLE ... USING tview_am AS SELECT populating its new table. Each setter returns the
+// previous value for the caller to restore. Who restores them when an error ends a window
+// early is the maintenance scope's job (runtime/maintain.hpp), which knows in which
+// (sub)transaction each window opened.
+bool SetEngineWrites(bool open);
 bool SetTviewCreation(bool creating);
 
 // The superuser-only pg_tviews.restore_mode setting (lets pg_restore load TVIEW rows).
 extern bool restore_mode;
-
-void RegisterXactCallbacks();
 
 }  // namespace tviews::am

@@ -10,7 +10,6 @@
 #include "am/tview_am.hpp"
 
 extern "C" {
-#include "access/xact.h"
 #include "utils/elog.h"
 }
 
@@ -20,29 +19,13 @@ bool restore_mode = false;
 
 namespace {
 
-int engine_write_depth = 0;
+bool engine_writes = false;
 bool creating_tview = false;
-
-void ResetOnAbort(XactEvent event, void *arg) {
-    if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) {
-        engine_write_depth = 0;
-        creating_tview = false;
-    }
-}
-
-void ResetOnSubAbort(SubXactEvent event, SubTransactionId my_subid, SubTransactionId parent_subid, void *arg) {
-    // An error inside a subtransaction (a savepoint, a PL/pgSQL exception block) aborts the
-    // statement that opened the window: close it. Windows never span a subtransaction boundary.
-    if (event == SUBXACT_EVENT_ABORT_SUB) {
-        engine_write_depth = 0;
-        creating_tview = false;
-    }
-}
 
 }  // namespace
 
 bool WritesAllowed(Relation rel) {
-    if (engine_write_depth > 0 || restore_mode) return true;
+    if (engine_writes || restore_mode) return true;
     // The table CREATE TABLE AS is filling was created by this very transaction.
     return creating_tview && rel->rd_createSubid != InvalidSubTransactionId;
 }
@@ -53,21 +36,16 @@ void RefuseWrite(const char *relname) {
                     errhint("Change the tables the TVIEW is defined over; pg_tviews keeps it up to date.")));
 }
 
-void BeginEngineWrite() { engine_write_depth++; }
-void EndEngineWrite() {
-    Assert(engine_write_depth > 0);
-    if (engine_write_depth > 0) engine_write_depth--;
+bool SetEngineWrites(bool open) {
+    bool previous = engine_writes;
+    engine_writes = open;
+    return previous;
 }
 
 bool SetTviewCreation(bool creating) {
     bool previous = creating_tview;
     creating_tview = creating;
     return previous;
-}
-
-void RegisterXactCallbacks() {
-    RegisterXactCallback(ResetOnAbort, nullptr);
-    RegisterSubXactCallback(ResetOnSubAbort, nullptr);
 }
 
 }  // namespace tviews::am

@@ -279,6 +279,31 @@ void Alter(Schema &schema, TviewDefinition &def, int offset, const std::string &
     out.push_back(std::move(def));
 }
 
+// A plain CREATE TABLE AS or CREATE MATERIALIZED VIEW: its columns are the query's, resolved as for
+// a TVIEW definition (* expanded, names and types). A query the checker cannot resolve leaves a
+// table with the select list's explicit names.
+void CreateTableAs(Database &db, const Json &n) {
+    std::vector<std::string> columns, types;
+    const Json &select = n["query"]["SelectStmt"];
+    if (n["query"].node_type() == "SelectStmt") {
+        try {
+            planner::QueryShape shape;
+            types = DescribeQuery(db.schema, shape, select).types;
+            for (const planner::TargetColumn &t : shape.targets) columns.push_back(t.name);
+        } catch (const CheckProblem &) {
+            columns.clear();
+            types.clear();
+            for (const Json &t : select["targetList"].array) {
+                const Json &rt = t["ResTarget"];
+                std::string name = rt["name"].str();
+                if (name.empty() && rt["val"].node_type() == "ColumnRef") name = StringValue(rt["val"].node()["fields"].array.back());
+                columns.push_back(name.empty() ? "?column?" : name);
+            }
+        }
+    }
+    db.CreateTableAs(n, columns, types);
+}
+
 }  // namespace
 
 CheckedFiles ReadFiles(const std::vector<Input> &inputs) {
@@ -301,6 +326,10 @@ CheckedFiles ReadFiles(const std::vector<Input> &inputs) {
             std::string type = raw["stmt"].node_type();
             const Json &n = raw["stmt"].node();
             if (db.Apply(type, n)) continue;
+            if (type == "CreateTableAsStmt" && n["into"]["accessMethod"].str() != "tview_am") {
+                CreateTableAs(db, n);
+                continue;
+            }
             if (type == "CreateTableAsStmt" && n["into"]["accessMethod"].str() == "tview_am") {
                 TviewDefinition def;
                 const Json &rel = n["into"]["rel"];

@@ -172,50 +172,6 @@ void CreateTable(Schema &schema, const Json &n, const std::string &kind_name = "
     schema.tables.push_back(std::move(t));
 }
 
-// The column names of a SELECT (CREATE TABLE AS, CREATE MATERIALIZED VIEW): its explicit names,
-// and * of the relations it reads.
-std::vector<std::string> SelectColumns(const Schema &schema, const Json &select) {
-    std::vector<std::string> out;
-    for (const Json &t : select["targetList"].array) {
-        const Json &rt = t["ResTarget"];
-        const Json &val = rt["val"];
-        if (val.node_type() == "ColumnRef" && !val.node()["fields"].array.empty() &&
-            val.node()["fields"].array.back().node_type() == "A_Star") {
-            for (const Json &item : select["fromClause"].array) {
-                if (item.node_type() != "RangeVar") continue;
-                int r = schema.Find(item.node()["schemaname"].str(), item.node()["relname"].str());
-                if (r >= 0)
-                    for (const std::string &c : schema.tables[r].columns)
-                        if (!c.empty()) out.push_back(c);
-            }
-            continue;
-        }
-        std::string name = rt["name"].str();
-        if (name.empty() && val.node_type() == "ColumnRef") name = StringValue(val.node()["fields"].array.back());
-        if (name.empty() && val.node_type() == "FuncCall") name = Lower(Names(val.node()["funcname"]).back());
-        out.push_back(name.empty() ? "?column?" : name);
-    }
-    return out;
-}
-
-void CreateTableAs(Schema &schema, const Json &n) {
-    const Json &into = n["into"];
-    if (n["if_not_exists"].kind == Json::Kind::kBool && n["if_not_exists"].boolean &&
-        schema.Lookup(TargetSchema(schema, into["rel"]), into["rel"]["relname"].str()) != -1)
-        return;
-    Table t = NewTable(schema, into["rel"]);
-    if (n["objtype"].str() == "OBJECT_MATVIEW") t.kind_name = "materialized view";
-    std::vector<std::string> names = Names(into["colNames"]);
-    std::vector<std::string> cols =
-        n["query"].node_type() == "SelectStmt" ? SelectColumns(schema, n["query"]["SelectStmt"]) : std::vector<std::string>{};
-    for (size_t i = 0; i < cols.size(); i++) {
-        t.columns.push_back(i < names.size() ? names[i] : cols[i]);
-        t.types.push_back("");
-        t.notnull.push_back(false);
-    }
-    schema.tables.push_back(std::move(t));
-}
-
 int TableOf(Schema &schema, const Json &rel) {
     return schema.Find(rel["schemaname"].str(), rel["relname"].str());
 }
@@ -494,12 +450,27 @@ bool Database::Apply(const std::string &type, const Json &n) {
                 break;
             }
         }
-    } else if (type == "CreateTableAsStmt" && n["into"]["accessMethod"].str() != "tview_am") {
-        CreateTableAs(schema, n);
     } else {
         return false;
     }
     return true;
+}
+
+void Database::CreateTableAs(const Json &n, const std::vector<std::string> &columns,
+                             const std::vector<std::string> &types) {
+    const Json &into = n["into"];
+    if (n["if_not_exists"].kind == Json::Kind::kBool && n["if_not_exists"].boolean &&
+        schema.Lookup(TargetSchema(schema, into["rel"]), into["rel"]["relname"].str()) != -1)
+        return;
+    Table t = NewTable(schema, into["rel"]);
+    if (n["objtype"].str() == "OBJECT_MATVIEW") t.kind_name = "materialized view";
+    std::vector<std::string> names = Names(into["colNames"]);
+    for (size_t i = 0; i < columns.size(); i++) {
+        t.columns.push_back(i < names.size() ? names[i] : columns[i]);
+        t.types.push_back(i < types.size() ? types[i] : "");
+        t.notnull.push_back(false);
+    }
+    schema.tables.push_back(std::move(t));
 }
 
 }  // namespace tviews::checker

@@ -164,8 +164,11 @@ class Database {
 public:
     Schema schema;
     // Applies a statement that changes the schema (CREATE, ALTER, DROP, GRANT, SET, BEGIN, ...;
-    // not a TVIEW definition). False for any other statement.
+    // not a TVIEW definition, nor CREATE TABLE AS). False for any other statement.
     bool Apply(const std::string &type, const Json &node);
+    // A plain CREATE TABLE AS / CREATE MATERIALIZED VIEW (`node`) whose query returns `columns`
+    // (with their `types`, "" unknown), as the front end resolved them.
+    void CreateTableAs(const Json &node, const std::vector<std::string> &columns, const std::vector<std::string> &types);
 
 private:
     struct Saved {

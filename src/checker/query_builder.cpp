@@ -597,7 +597,14 @@ private:
                 e.kind = Expr::Kind::kOther;
                 e.construct = "function " + f.name;
                 e.functions.push_back(f);
-                if (IsAggregate(f.name) && f.builtin && n["over"].is_null()) aggregate_seen_ = true;
+                if (IsAggregate(f.name) && f.builtin && n["over"].is_null()) {
+                    aggregate_seen_ = true;
+                    e.aggregate = f.name;
+                    e.aggregate_star = n["agg_star"].kind == Json::Kind::kBool && n["agg_star"].boolean;
+                    e.aggregate_plain = n["agg_order"].array.empty() && n["agg_filter"].is_null() &&
+                                        !(n["agg_distinct"].kind == Json::Kind::kBool && n["agg_distinct"].boolean) &&
+                                        explicit_args;
+                }
             }
             for (const Json &a : n["args"].array) e.args.push_back(Build(a, level, select_list));
             for (const Json &o : n["agg_order"].array) e.args.push_back(Build(o["SortBy"]["node"], level, select_list));
@@ -648,6 +655,12 @@ private:
         if (type == "ParamRef") {
             Unsupported("parameter reference", e.location);
             return e;
+        }
+        if (type == "CoalesceExpr" && n["args"].array.size() == 2) {
+            // COALESCE(x, 0): a zero literal as the only fallback (the planner's counters).
+            const Json &fallback = n["args"].array[1];
+            e.coalesce_zero = fallback.node_type() == "A_Const" && fallback.node().has("ival") &&
+                              fallback.node()["ival"]["ival"].integer(0) == 0;
         }
         // Anything else: casts, CASE, COALESCE, boolean and null tests, ... with its children.
         e.kind = Expr::Kind::kOther;

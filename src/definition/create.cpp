@@ -6,6 +6,7 @@
 
 #include "boundary/guard.hpp"
 #include "catalog/catalog.hpp"
+#include "catalog/relations.hpp"
 #include "core/error.hpp"
 #include "definition/query_shape.hpp"
 #include "definition/settings.hpp"
@@ -117,48 +118,11 @@ char *PinCompressionDdl(Oid relid, const char *qualified) {
 Oid CreatedRelid(RangeVar *rv) { return RangeVarGetRelid(rv, NoLock, false); }
 
 
-char *QualifiedName(Oid relid) {
-    return quote_qualified_identifier(get_namespace_name(get_rel_namespace(relid)), get_rel_name(relid));
-}
-
 char *ColumnName(Oid relid, AttrNumber attno) { return get_attname(relid, attno, false); }
 
 
-bool IndexIsBtree(Oid index) {
-    HeapTuple tuple = SearchSysCache1(RELOID, ObjectIdGetDatum(index));
-    if (!HeapTupleIsValid(tuple)) return false;
-    bool btree = reinterpret_cast<Form_pg_class>(GETSTRUCT(tuple))->relam == BTREE_AM_OID;
-    ReleaseSysCache(tuple);
-    return btree;
-}
-
-// Whether some valid btree index of `relid` has exactly `attnos` (in any order) as its leading
-// key columns.
-bool HasLookupIndex(Oid relid, const int *attnos, int n) {
-    Relation rel = table_open(relid, AccessShareLock);
-    List *indexes = RelationGetIndexList(rel);
-    bool found = false;
-    ListCell *lc;
-    foreach (lc, indexes) {
-        HeapTuple tuple = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(lfirst_oid(lc)));
-        if (!HeapTupleIsValid(tuple)) continue;
-        auto *index = reinterpret_cast<Form_pg_index>(GETSTRUCT(tuple));
-        bool ok = index->indisvalid && index->indnkeyatts >= n && IndexIsBtree(index->indexrelid) &&
-                  heap_attisnull(tuple, Anum_pg_index_indpred, nullptr);
-        for (int i = 0; ok && i < n; i++) {
-            bool in_set = false;
-            for (int j = 0; j < n; j++)
-                if (index->indkey.values[i] == attnos[j]) in_set = true;
-            ok = in_set;
-        }
-        ReleaseSysCache(tuple);
-        if (ok) {
-            found = true;
-            break;
-        }
-    }
-    table_close(rel, AccessShareLock);
-    return found;
+bool HasLookupIndex(Oid relid, const AttrNumber *attnos, int n) {
+    return OidIsValid(catalog::FindLookupIndex(relid, attnos, n, false));
 }
 
 int RelationNatts(Oid relid) {
@@ -400,11 +364,12 @@ void EnsureLookupIndexes(const AnalyzedDefinition &def, const planner::RefreshPl
         std::vector<int> attnos = edge_attnos;
         std::sort(attnos.begin(), attnos.end());
         if (!done.insert({parent, attnos}).second) continue;
-        if (pg::Call(HasLookupIndex, parent, static_cast<const int *>(attnos.data()), static_cast<int>(attnos.size())))
+        std::vector<AttrNumber> key(attnos.begin(), attnos.end());
+        if (pg::Call(HasLookupIndex, parent, static_cast<const AttrNumber *>(key.data()), static_cast<int>(key.size())))
             continue;
         std::string columns;
         for (int a : edge_attnos) columns += (columns.empty() ? "" : ", ") + QuotedColumn(parent, a);
-        std::string table = Str(pg::Call(QualifiedName, parent));
+        std::string table = Str(pg::Call(catalog::QualifiedName, parent));
         std::string sql = "CREATE INDEX ON " + table + " (" + columns + ")";
         if (!pg::Call(OwnsRelation, parent))
             throw Error(SqlState("42501"), "pg_tviews needs an index on " + table + " (" + columns + ")",
@@ -476,7 +441,7 @@ void CreateTview(CreateTableAsStmt *ctas, const std::function<void()> &create_ta
     create_table();
     pg::Call(EndDocumentCompression, compression_level);
     Oid tview = pg::Call(CreatedRelid, ctas->into->rel);
-    std::string tview_name = Str(pg::Call(QualifiedName, tview));
+    std::string tview_name = Str(pg::Call(catalog::QualifiedName, tview));
     if (compression_level >= 0)
         if (char *pin = pg::Call(PinCompressionDdl, tview, tview_name.c_str())) pg::Call(RunDdl, static_cast<const char *>(pin));
     std::string short_name = ctas->into->rel->relname;

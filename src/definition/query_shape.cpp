@@ -16,6 +16,7 @@ extern "C" {
 #include "access/relation.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_aggregate_d.h"
 #include "catalog/pg_am_d.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_index.h"
@@ -323,6 +324,18 @@ const char *RelkindName(char relkind) {
         case RELKIND_VIEW: return "view";
         default: return "relation";
     }
+}
+
+// A zero literal, through the implicit casts the parser adds (COALESCE(sum(x), 0): an int4 0
+// cast to the sum's type).
+bool IsZeroConst(Node *node) {
+    node = strip_implicit_coercions(node);
+    if (node == nullptr || !IsA(node, Const) || castNode(Const, node)->constisnull) return false;
+    Const *c = castNode(Const, node);
+    Oid output;
+    bool varlena;
+    getTypeOutputInfo(c->consttype, &output, &varlena);
+    return strcmp(OidOutputFunctionCall(output, c->constvalue), "0") == 0;
 }
 
 char *ConstText(Const *c) {
@@ -699,6 +712,29 @@ private:
                 return e;
             case T_SubLink:
                 return TranslateSubquery(castNode(SubLink, node), e);
+            case T_Aggref: {
+                // Named for the planner's counters: a built-in aggregate, plain or not; a plain
+                // one's arguments are its argument expressions.
+                Aggref *agg = castNode(Aggref, node);
+                FunctionRef ref = Describe(agg->aggfnoid);
+                if (ref.builtin) e.aggregate = ref.name;
+                e.aggregate_star = agg->aggstar;
+                e.aggregate_plain = agg->aggorder == NIL && agg->aggdistinct == NIL && agg->aggfilter == nullptr &&
+                                    !agg->aggvariadic && agg->agglevelsup == 0 && agg->aggkind == AGGKIND_NORMAL &&
+                                    agg->aggdirectargs == NIL;
+                if (!e.aggregate_plain) break;
+                e.kind = ShapeExpr::Kind::kOther;
+                e.functions.push_back(ref);
+                ListCell *lc;
+                foreach (lc, agg->args)
+                    e.args.push_back(Translate(StripRelabel(reinterpret_cast<Node *>(castNode(TargetEntry, lfirst(lc))->expr))));
+                return e;
+            }
+            case T_CoalesceExpr: {
+                List *args = castNode(CoalesceExpr, node)->args;
+                e.coalesce_zero = list_length(args) == 2 && pg::Call(IsZeroConst, static_cast<Node *>(lsecond(args)));
+                break;
+            }
             default: break;
         }
         e.kind = ShapeExpr::Kind::kOther;

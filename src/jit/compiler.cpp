@@ -54,24 +54,24 @@ struct Emitter {
     }
 
     // int32 fn(const Word *ov, const bool *on, const Word *nv, const bool *nn, Word *changed)
-    void Update(const std::string &name, const kernel::UpdateProgram &p) {
+    void Update(const std::string &name, const program::UpdateProgram &p) {
         auto *type = llvm::FunctionType::get(i32, {ptr_i64, ptr_i8, ptr_i64, ptr_i8, ptr_i64}, false);
         llvm::Function *f = Declare(name, type);
         auto arg = f->arg_begin();
         llvm::Value *ov = &*arg++, *on = &*arg++, *nv = &*arg++, *nn = &*arg++, *changed = &*arg++;
         b.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", f));
-        int nwords = kernel::ChangedWords(p.natts);
+        int nwords = program::ChangedWords(p.natts);
         std::vector<llvm::Value *> words(nwords, b.getInt64(0));
         llvm::Value *any = b.getFalse(), *key = b.getFalse(), *structural = b.getFalse();
         llvm::Value *zero8 = llvm::ConstantInt::get(i8, 0);
-        for (const kernel::Column &c : p.columns) {
+        for (const program::Column &c : p.columns) {
             int i = c.attno - 1;
             std::string at = std::to_string(c.attno);
             llvm::Value *onull = Load(i8, on, i), *nnull = Load(i8, nn, i);
             llvm::Value *null_differs = b.CreateICmpNE(onull, nnull, "nulls" + at);
             llvm::Value *both = b.CreateAnd(b.CreateICmpEQ(onull, zero8), b.CreateICmpEQ(nnull, zero8));
             llvm::Value *value_differs;
-            if (c.compare == kernel::Compare::kWord) {
+            if (c.compare == program::Compare::kWord) {
                 value_differs = b.CreateAnd(both, b.CreateICmpNE(Load(i64, ov, i), Load(i64, nv, i)));
             } else {  // the runtime compares the representations, only when both are present
                 llvm::BasicBlock *from = b.GetInsertBlock();
@@ -99,14 +99,14 @@ struct Emitter {
         for (int w = 0; w < nwords; w++)
             b.CreateStore(words[w], b.CreateConstInBoundsGEP1_64(i64, changed, static_cast<uint64_t>(w)));
         if (p.conditional) structural = b.getTrue();
-        llvm::Value *verdict = b.CreateSelect(structural, b.getInt32(kernel::kRecompute), b.getInt32(kernel::kPatch));
-        verdict = b.CreateSelect(key, b.getInt32(kernel::kKeyChanged), verdict);
-        verdict = b.CreateSelect(any, verdict, b.getInt32(kernel::kUnchanged));
+        llvm::Value *verdict = b.CreateSelect(structural, b.getInt32(program::kRecompute), b.getInt32(program::kPatch));
+        verdict = b.CreateSelect(key, b.getInt32(program::kKeyChanged), verdict);
+        verdict = b.CreateSelect(any, verdict, b.getInt32(program::kUnchanged));
         b.CreateRet(verdict);
     }
 
     // int32 fn(const Word *values, const bool *nulls, Word *keys)
-    void Key(const std::string &name, const kernel::KeyProgram &p) {
+    void Key(const std::string &name, const program::KeyProgram &p) {
         auto *type = llvm::FunctionType::get(i32, {ptr_i64, ptr_i8, ptr_i64}, false);
         llvm::Function *f = Declare(name, type);
         auto arg = f->arg_begin();
@@ -151,7 +151,7 @@ void InitializeTarget() {
 }  // namespace
 
 struct Compiler::State {
-    kernel::DatumEqualFn datum_equal;
+    program::DatumEqualFn datum_equal;
     std::unique_ptr<llvm::orc::LLJIT> jit;
     std::map<uint64_t, llvm::orc::ResourceTrackerSP> units;
     uint64_t next = 1;
@@ -179,7 +179,7 @@ struct Compiler::State {
     }
 };
 
-Compiler::Compiler(kernel::DatumEqualFn datum_equal) : state_(new State) { state_->datum_equal = datum_equal; }
+Compiler::Compiler(program::DatumEqualFn datum_equal) : state_(new State) { state_->datum_equal = datum_equal; }
 
 Compiler::~Compiler() {
     for (auto &unit : state_->units) llvm::consumeError(unit.second->remove());
@@ -219,9 +219,9 @@ Unit Compiler::Compile(const UnitRequest &request) noexcept {
             return compat::AddressOf(*found);
         };
         for (size_t i = 0; i < request.updates.size(); i++)
-            unit.updates.push_back(reinterpret_cast<kernel::UpdateFn>(resolve(UpdateSymbol(request.name, i))));
+            unit.updates.push_back(reinterpret_cast<program::UpdateFn>(resolve(UpdateSymbol(request.name, i))));
         for (size_t i = 0; i < request.keys.size(); i++)
-            unit.keys.push_back(reinterpret_cast<kernel::KeyFn>(resolve(KeySymbol(request.name, i))));
+            unit.keys.push_back(reinterpret_cast<program::KeyFn>(resolve(KeySymbol(request.name, i))));
         if (!unit.error.empty()) {
             llvm::consumeError(tracker->remove());
             unit.updates.clear();

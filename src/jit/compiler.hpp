@@ -1,4 +1,4 @@
-// compiler.hpp: compiles kernel programs (src/kernel/program.hpp) to native code with LLVM ORC.
+// compiler.hpp: compiles kernel programs (src/program/program.hpp) to native code with LLVM ORC.
 //
 // Regime: pure C++ with LLVM inside the .cpp only (no PostgreSQL headers). One Compiler per
 // backend (LLJIT, no compile threads), created on first use and destroyed by the runtime from
@@ -16,27 +16,27 @@
 #include <string>
 #include <vector>
 
-#include "kernel/program.hpp"
+#include "program/program.hpp"
 
 namespace tviews::jit {
 
 struct UnitRequest {
     std::string name;                               // unique per backend (module and symbol prefix)
-    std::vector<kernel::UpdateProgram> updates;     // compiled to UpdateFn
-    std::vector<kernel::KeyProgram> keys;           // compiled to KeyFn
+    std::vector<program::UpdateProgram> updates;     // compiled to UpdateFn
+    std::vector<program::KeyProgram> keys;           // compiled to KeyFn
 };
 
 struct Unit {
     uint64_t handle = 0;                      // 0: nothing compiled
-    std::vector<kernel::UpdateFn> updates;    // same order as the request
-    std::vector<kernel::KeyFn> keys;
+    std::vector<program::UpdateFn> updates;    // same order as the request
+    std::vector<program::KeyFn> keys;
     double compile_ms = 0;                    // IR generation + native code
     std::string error;                        // non-empty: compilation failed, nothing to release
 };
 
 class Compiler {
 public:
-    explicit Compiler(kernel::DatumEqualFn datum_equal);
+    explicit Compiler(program::DatumEqualFn datum_equal);
     ~Compiler();
     Compiler(const Compiler &) = delete;
     Compiler &operator=(const Compiler &) = delete;

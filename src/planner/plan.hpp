@@ -38,11 +38,23 @@ struct Input {
     bool operator==(const Input &o) const { return node == o.node && attno == o.attno; }
 };
 
+// A leaf whose value is a count or an integer sum of the rows of a subquery's child table,
+// `(SELECT count(*) | count(c.x) | sum(c.x) FROM child c WHERE <correlation>)`, bare or in
+// COALESCE(..., 0): maintained from the change (the value in the TVIEW row plus what the changed
+// child rows add and take away) instead of running the subquery.
+struct Counter {
+    enum class Kind { kNone, kCountStar, kCountColumn, kSumInt, kSumInt8 };
+    Kind kind = Kind::kNone;
+    int node = -1;   // the child node whose rows it counts
+    int attno = 0;   // the counted or summed column of the child
+};
+
 struct Leaf {
     int column = -1;                // TVIEW column (0-based)
     std::vector<std::string> path;  // JSON path inside the column ({} = the whole column)
     int handle = -1;                // front end's expression
     std::vector<Input> inputs;      // what it reads
+    Counter counter;                // kind kNone: not a counter
 };
 
 struct Predicate {

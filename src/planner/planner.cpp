@@ -470,6 +470,43 @@ private:
         return out;
     }
 
+    // Whether a leaf is a counter (plan.hpp): (SELECT count(*) | count(c.x) | sum(c.x) FROM child c
+    // WHERE <correlation only>), bare or in COALESCE(..., 0), summing a smallint, integer or bigint.
+    Counter CounterOf(const Expr &leaf) const {
+        const Expr *e = &leaf;
+        if (e->kind == Expr::Kind::kOther && e->coalesce_zero && e->args.size() == 2) e = &e->args[0];
+        if (e->kind != Expr::Kind::kSubquery) return {};
+        const SubqueryShape &sub = shape_.subqueries[e->sub];
+        if (!sub.aggregate || sub.from.size() != 1) return {};
+        const int child_rel = sub.from[0].rel;
+        for (size_t i = 0; i < sub.where.size(); i++) {  // the correlation only: child column = enclosing column
+            auto eq = AsColumnEquality(sub.where[i], i);
+            if (!eq || (eq->rel_a == child_rel) == (eq->rel_b == child_rel)) return {};
+        }
+        const Expr &t = sub.target;
+        if (t.kind != Expr::Kind::kOther || !t.aggregate_plain) return {};
+        Counter c;
+        if (t.aggregate == "count" && t.aggregate_star && t.args.empty()) {
+            c.kind = Counter::Kind::kCountStar;
+        } else {
+            if (t.args.size() != 1 || t.args[0].kind != Expr::Kind::kColumn || t.args[0].rel != child_rel ||
+                t.args[0].attno <= 0 || t.aggregate_star)
+                return {};
+            c.attno = t.args[0].attno;
+            const std::vector<std::string> &types = shape_.relations[child_rel].atttypes;
+            std::string type = c.attno <= static_cast<int>(types.size()) ? types[c.attno - 1] : "";
+            if (t.aggregate == "count") c.kind = Counter::Kind::kCountColumn;
+            else if (t.aggregate == "sum" && (type == "smallint" || type == "integer")) c.kind = Counter::Kind::kSumInt;
+            else if (t.aggregate == "sum" && type == "bigint") c.kind = Counter::Kind::kSumInt8;
+            else return {};
+        }
+        // The child node of the subquery's scope: reached from its parent by the correlation edge.
+        for (size_t n = 0; n < plan_.nodes.size(); n++)
+            if (plan_.nodes[n].scope == e->sub + 1 && plan_.nodes[n].rel == child_rel) c.node = static_cast<int>(n);
+        if (c.node < 0) return {};
+        return c;
+    }
+
     // Adds the leaves of a jsonb_build_object/array tree; returns false if `e` is not a tree whose
     // paths are fixed (constant, distinct keys).
     bool IsTree(const Expr &e) {
@@ -491,6 +528,7 @@ private:
             leaf.path = std::move(path);
             leaf.handle = e.handle;
             leaf.inputs = InputsOf(e);
+            leaf.counter = CounterOf(e);
             plan_.columns[column].leaves.push_back(static_cast<int>(plan_.leaves.size()));
             plan_.leaves.push_back(std::move(leaf));
             return;
@@ -574,6 +612,7 @@ private:
                 leaf.column = static_cast<int>(i);
                 leaf.handle = t.expr.handle;
                 leaf.inputs = plan_.columns.back().inputs;
+                leaf.counter = CounterOf(t.expr);
                 plan_.columns.back().leaves.push_back(static_cast<int>(plan_.leaves.size()));
                 plan_.leaves.push_back(std::move(leaf));
             }

@@ -1,7 +1,7 @@
 // planner.hpp: from a QueryShape to a RefreshPlan, or the reason the definition is refused.
 //
-// Regime: pure C++. These are the maintainability rules of tview-semantics.md ("Shapes the engine
-// maintains incrementally"), in one place for the server and the offline checker.
+// Regime: pure C++. These are the maintainability rules of docs/semantics.md (the shapes the
+// engine maintains incrementally), in one place for the server and the offline checker.
 #pragma once
 
 #include <optional>

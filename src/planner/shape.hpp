@@ -43,6 +43,12 @@ struct Expr {
     std::vector<FunctionRef> functions;    // functions this node itself calls
     std::vector<Expr> args;                // sub-expressions
     int sub = -1;                          // kSubquery: index into QueryShape::subqueries
+    // kOther: a call of a built-in aggregate ("count", "sum", ...; "" for anything else), and
+    // whether it is count(*) and plain (no DISTINCT, ORDER BY, FILTER or VARIADIC).
+    std::string aggregate;
+    bool aggregate_star = false;
+    bool aggregate_plain = false;
+    bool coalesce_zero = false;            // kOther: COALESCE(args[0], 0), a zero literal as the only fallback
     int handle = -1;                       // the front end's id of the underlying node
     int location = -1;                     // character offset in the definition text, -1 unknown
 };

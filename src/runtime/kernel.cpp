@@ -1,7 +1,7 @@
-// kernel.cpp: the interpreted refresh kernel.
+// kernel.cpp: running a kernel: one statement's changes of one source table applied to one TVIEW.
 //
-// Regime: PostgreSQL side, C-style. One run handles one statement's changes of one source table
-// for one TVIEW, in three steps:
+// Regime: PostgreSQL side, C-style. A kernel is (TVIEW, source, kind of change); one run handles
+// one statement's changes, in three steps:
 //
 // 1. Classify each changed source row. A change that only touches columns the TVIEW copies into
 //    values becomes a *patch* of the TVIEW rows that depend on it: only the leaves (columns or
@@ -23,9 +23,8 @@
 // (no lock anyone else can see) and key changes use a dirty snapshot and wait (rule 3).
 #include "runtime/kernel.hpp"
 
-#include "am/tview_am.hpp"
-#include "runtime/maintain.hpp"
-#include "runtime/row_access.hpp"
+#include "runtime/counters.hpp"
+#include "runtime/patch.hpp"
 #include "runtime/stats.hpp"
 #include "runtime/tiers.hpp"
 
@@ -35,21 +34,17 @@ extern "C" {
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
-#include "catalog/pg_type_d.h"
 #include "executor/executor.h"
 #include "nodes/params.h"
 #include "portability/instr_time.h"
 #include "tcop/dest.h"
 #include "tcop/pquery.h"
-#include "nodes/makefuncs.h"
-#include "common/int.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/fmgrprotos.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/numeric.h"
 #include "miscadmin.h"
 #include "utils/rel.h"
 #include "utils/snapmgr.h"
@@ -58,16 +53,6 @@ extern "C" {
 namespace tviews::runtime {
 
 namespace {
-
-struct Patch {
-    int node;
-    HeapTuple tuple;    // the new version of the changed row
-    Bitmapset *changed; // its changed attnos
-    // Rows aggregated by a subquery (nodes with counters only): the row this change adds to the
-    // parent's aggregate and the one it takes away (an update in place: both).
-    HeapTuple added;
-    HeapTuple removed;
-};
 
 struct Work {
     Datum *key;         // root key values, in key order
@@ -84,9 +69,8 @@ struct Run {
     MemoryContext cxt;
     bool compiled;            // this run's per-row programs run as native code
     KernelFigures figures;    // rows written, for the statistics and EXPLAIN ANALYZE
-    double cascade_ms;        // time spent in the kernels of the TVIEWs reading this one
-    RowKernels *kernels;      // per node
-    kernel::Word *changed_words;  // an update program's output
+    NodePrograms *programs;   // per node, in this run's tier
+    program::Word *changed_words;  // an update program's output
     Relation *rels;           // per node
     Relation *key_indexes;    // per node: its by_key index
     Relation *fk_indexes;     // per node > 0: the parent's index on the edge's foreign key
@@ -95,13 +79,7 @@ struct Run {
     bool *present;            // per node, while computing a row
     TupleTableSlot *wide;
     ExprContext *econtext;
-    Relation tview;
-    Relation tview_index;
-    TupleTableSlot *tview_old;
-    TupleTableSlot *tview_new;
-    EState *estate;
-    ResultRelInfo *rri;
-    EPQState epq;
+    TviewWriter writer;       // the TVIEW; writer.current holds the row version being changed
     Work **work;
     int nwork;
     int capwork;
@@ -109,19 +87,13 @@ struct Run {
     ParamListInfo sublink_results;  // $k = the result of subquery k for the current row
     Snapshot latest;                // the registered snapshot kLatest reads use in this step
     Snapshot lineage;               // the one dependents were looked up with (step 1)
-    Snapshot outer_latest;          // the enclosing kernel's (cascades), restored at the end
-    // Changes written to this TVIEW, for the TVIEWs that read it (nullptr when none does).
-    Tuplestorestate *inserted;
-    Tuplestorestate *deleted;
-    Tuplestorestate *updated_old;
-    Tuplestorestate *updated_new;
 };
 
 /* ------------------------------------------------------------------------
  * Setup and teardown.
  * ------------------------------------------------------------------------ */
 
-void OpenRun(Run *run, CompiledTview *tv) {
+void OpenRun(Run *run, CompiledTview *tv, WrittenRows *written) {
     run->tv = tv;
     int n = tv->nnodes;
     run->rels = static_cast<Relation *>(palloc0(sizeof(Relation) * n));
@@ -150,47 +122,13 @@ void OpenRun(Run *run, CompiledTview *tv) {
     }
     run->econtext->ecxt_param_list_info = run->sublink_results;
 
-    run->tview = table_open(tv->tview, RowExclusiveLock);
-    run->tview_index = index_open(tv->tview_by_key.index, RowExclusiveLock);
-    run->tview_old = table_slot_create(run->tview, nullptr);
-    run->tview_new = MakeSingleTupleTableSlot(RelationGetDescr(run->tview), &TTSOpsVirtual);
-
-    EState *estate = CreateExecutorState();
-    RangeTblEntry *rte = makeNode(RangeTblEntry);
-    rte->rtekind = RTE_RELATION;
-    rte->relid = tv->tview;
-    rte->relkind = RELKIND_RELATION;
-    rte->rellockmode = RowExclusiveLock;
-    pg::InitRangeTable(estate, rte);
-    estate->es_output_cid = GetCurrentCommandId(true);
-    estate->es_snapshot = GetActiveSnapshot();
-    run->rri = makeNode(ResultRelInfo);
-    InitResultRelInfo(run->rri, run->tview, 1, nullptr, 0);
-    ExecOpenIndices(run->rri, false);
-    pg::InitEvalPlanQual(&run->epq, estate);
-    run->estate = estate;
-    if (tv->ndependents > 0) {
-        run->inserted = tuplestore_begin_heap(false, false, work_mem);
-        run->deleted = tuplestore_begin_heap(false, false, work_mem);
-        run->updated_old = tuplestore_begin_heap(false, false, work_mem);
-        run->updated_new = tuplestore_begin_heap(false, false, work_mem);
-    }
+    OpenTviewWriter(&run->writer, tv->tview, tv->tview_by_key.index, written);
     run->jsonb_null = DirectFunctionCall1(jsonb_in, CStringGetDatum("null"));
 }
 
 void CloseRun(Run *run) {
     CompiledTview *tv = run->tv;
-    Tuplestorestate *stores[] = {run->inserted, run->deleted, run->updated_old, run->updated_new};
-    for (Tuplestorestate *store : stores)
-        if (store != nullptr) tuplestore_end(store);
-    EvalPlanQualEnd(&run->epq);
-    ExecCloseIndices(run->rri);
-    ExecResetTupleTable(run->estate->es_tupleTable, false);
-    FreeExecutorState(run->estate);
-    ExecDropSingleTupleTableSlot(run->tview_old);
-    ExecDropSingleTupleTableSlot(run->tview_new);
-    index_close(run->tview_index, NoLock);
-    table_close(run->tview, NoLock);
+    CloseTviewWriter(&run->writer);
     FreeExprContext(run->econtext, true);
     ExecDropSingleTupleTableSlot(run->wide);
     for (int i = 0; i < tv->nnodes; i++) {
@@ -252,7 +190,6 @@ bool EvalTrue(Run *run, ExprState *state) {
 void RetakeLatest(Run *run) {
     if (run->latest != nullptr) UnregisterSnapshot(run->latest);
     run->latest = RegisterSnapshot(GetLatestSnapshot());
-    UseLatestSnapshot(run->latest);
 }
 
 void RunSublink(Run *run, int k) {
@@ -266,7 +203,7 @@ void RunSublink(Run *run, int k) {
         params->params[i].pflags = PARAM_FLAG_CONST;
         params->params[i].ptype = s.param_types[i];
     }
-    Snapshot snapshot = RegisterSnapshot(run->latest != nullptr ? run->latest : GetLatestSnapshot());
+    Snapshot snapshot = RegisterSnapshot(run->latest);
     PushActiveSnapshot(snapshot);
     QueryDesc *query = CreateQueryDesc(s.plan, "pg_tviews subquery", snapshot, InvalidSnapshot, None_Receiver, params,
                                        nullptr, 0);
@@ -316,7 +253,7 @@ void AddWork(Run *run, const Datum *key, bool recompute, Patch *patch) {
     }
     auto *w = static_cast<Work *>(palloc0(sizeof(Work)));
     w->key = static_cast<Datum *>(palloc(sizeof(Datum) * tv->nkey));
-    TupleDesc desc = RelationGetDescr(run->tview);
+    TupleDesc desc = RelationGetDescr(run->writer.rel);
     for (int i = 0; i < tv->nkey; i++) {
         Form_pg_attribute att = TupleDescAttr(desc, tv->key_columns[i]);
         w->key[i] = datumCopy(key[i], att->attbyval, att->attlen);
@@ -372,18 +309,17 @@ void CollectRoots(Run *run, int node, const Datum *values, Visibility visibility
     // values. See it (dirty snapshot), wait for it, and follow the row where it went (rule 3).
     if (run->tv->nodes[n.parent].child_scope) visibility = Visibility::kDirtyWait;
     CollectContext ctx{run, n.parent, visibility, recompute, patch};
-    ScanIndex(run->rels[n.parent], run->fk_indexes[node], &n.by_parent_fk, values, visibility, run->slots[n.parent],
-              CollectVisit, &ctx);
+    ScanIndex(run->rels[n.parent], run->fk_indexes[node], &n.by_parent_fk, values, visibility, run->latest,
+              run->slots[n.parent], CollectVisit, &ctx);
 }
 
 // The values of `row` (a row of `node`) that find its dependents: the root's key, or the key the
-// node's edge joins on. False if one is NULL. The node's key program, in this run's tier.
+// node's edge joins on. False if one is NULL.
 bool RowKey(Run *run, int node, TupleTableSlot *row, Datum *values) {
-    const RowKernels &k = run->kernels[node];
+    const NodePrograms &k = run->programs[node];
     slot_getsomeattrs(row, k.key->natts);
-    auto *v = reinterpret_cast<const kernel::Word *>(row->tts_values);
-    auto *out = reinterpret_cast<kernel::Word *>(values);
-    return (k.key_fn != nullptr ? k.key_fn(v, row->tts_isnull, out) : kernel::InterpretKey(*k.key, v, row->tts_isnull, out)) != 0;
+    return k.Key(reinterpret_cast<const program::Word *>(row->tts_values), row->tts_isnull,
+                 reinterpret_cast<program::Word *>(values));
 }
 
 // The TVIEW rows that depend on `row`, a row of `node`.
@@ -392,35 +328,6 @@ void CollectDependents(Run *run, int node, TupleTableSlot *row, Visibility visib
     if (!RowKey(run, node, row, values)) return;
     if (node == 0) AddWork(run, values, recompute, patch);
     else CollectRoots(run, node, values, visibility, recompute, patch);
-}
-
-// The attnos among `of` whose values differ between two versions of a row.
-Bitmapset *ChangedAttnos(TupleTableSlot *before, TupleTableSlot *after, Bitmapset *of, bool *all) {
-    TupleDesc desc = before->tts_tupleDescriptor;
-    Bitmapset *changed = nullptr;
-    *all = false;
-    int attno = -1;
-    while ((attno = bms_next_member(of, attno)) >= 0) {
-        if (attno == 0) {  // a whole-row reference: any change counts
-            for (int a = 1; a <= desc->natts; a++) {
-                Form_pg_attribute att = TupleDescAttr(desc, a - 1);
-                if (att->attisdropped) continue;
-                bool n1, n2;
-                Datum d1 = slot_getattr(before, a, &n1), d2 = slot_getattr(after, a, &n2);
-                if (n1 != n2 || (!n1 && !datumIsEqual(d1, d2, att->attbyval, att->attlen))) {
-                    changed = bms_add_member(changed, a);
-                    *all = true;
-                }
-            }
-            continue;
-        }
-        Form_pg_attribute att = TupleDescAttr(desc, attno - 1);
-        bool n1, n2;
-        Datum d1 = slot_getattr(before, attno, &n1), d2 = slot_getattr(after, attno, &n2);
-        if (n1 != n2 || (!n1 && !datumIsEqual(d1, d2, att->attbyval, att->attlen))) changed = bms_add_member(changed, attno);
-    }
-    if (*all) changed = bms_add_member(changed, 0);
-    return changed;
 }
 
 // A slot that reads a transition table (tuplestores hold minimal tuples).
@@ -439,51 +346,34 @@ void ClassifyInsertOrDelete(Run *run, int node, Tuplestorestate *rows, bool inse
     ExecDropSingleTupleTableSlot(slot);
 }
 
-Bitmapset *WordsToBitmapset(const kernel::Word *words, int natts) {
+Bitmapset *WordsToBitmapset(const program::Word *words, int natts) {
     Bitmapset *set = nullptr;
-    for (int w = 0; w < kernel::ChangedWords(natts); w++)
-        for (kernel::Word bits = words[w]; bits != 0; bits &= bits - 1)
+    for (int w = 0; w < program::ChangedWords(natts); w++)
+        for (program::Word bits = words[w]; bits != 0; bits &= bits - 1)
             set = bms_add_member(set, w * 64 + __builtin_ctzll(bits));
     return set;
 }
 
 // The next (old, new) pair of an update's transition tables of `node`, what the change means for
-// the TVIEW (a kernel::Verdict) and which of the columns it reads changed (nullptr: none). The
-// node's update program in this run's tier; nodes read whole (to_jsonb(row)) take the generic
-// path. False at the end.
+// the TVIEW (a program::Verdict) and which of the columns it reads changed (nullptr: none; 0 added
+// when the node is read whole). False at the end.
 bool NextChangedPair(Run *run, int node, Tuplestorestate *oldtab, Tuplestorestate *newtab, TupleTableSlot *before,
                      TupleTableSlot *after, Bitmapset **changed, int32 *verdict) {
     if (!tuplestore_gettupleslot(oldtab, true, false, before)) return false;
     if (!tuplestore_gettupleslot(newtab, true, false, after))
         elog(ERROR, "pg_tviews: transition tables of an update differ in length");
-    const RowKernels &k = run->kernels[node];
-    if (k.update != nullptr) {
-        int natts = k.update->natts;
-        slot_getsomeattrs(before, natts);
-        slot_getsomeattrs(after, natts);
-        auto *ov = reinterpret_cast<const kernel::Word *>(before->tts_values);
-        auto *nv = reinterpret_cast<const kernel::Word *>(after->tts_values);
-        *verdict = k.update_fn != nullptr
-                       ? k.update_fn(ov, before->tts_isnull, nv, after->tts_isnull, run->changed_words)
-                       : kernel::InterpretUpdate(*k.update, tviews_jit_datum_equal, ov, before->tts_isnull, nv,
-                                                 after->tts_isnull, run->changed_words);
-        *changed = *verdict == kernel::kUnchanged ? nullptr : WordsToBitmapset(run->changed_words, natts);
-        return true;
+    const NodePrograms &k = run->programs[node];
+    int natts = k.update->natts;
+    slot_getsomeattrs(before, natts);
+    slot_getsomeattrs(after, natts);
+    *verdict = k.Classify(reinterpret_cast<const program::Word *>(before->tts_values), before->tts_isnull,
+                          reinterpret_cast<const program::Word *>(after->tts_values), after->tts_isnull,
+                          run->changed_words);
+    *changed = nullptr;
+    if (*verdict != program::kUnchanged) {
+        *changed = WordsToBitmapset(run->changed_words, natts);
+        if (k.whole_row) *changed = bms_add_member(*changed, 0);
     }
-    const CompiledTview *tv = run->tv;
-    const CompiledNode &n = tv->nodes[node];
-    bool whole_row;
-    *changed = ChangedAttnos(before, after, n.used, &whole_row);
-    bool key_changed = false;
-    if (node == 0) {
-        for (int i = 0; i < tv->nkey; i++) key_changed |= bms_is_member(tv->root_key[i], *changed);
-    } else {
-        for (int i = 0; i < n.nkeys; i++) key_changed |= bms_is_member(n.key_attnos[i], *changed);
-    }
-    if (*changed == nullptr) *verdict = kernel::kUnchanged;
-    else if (key_changed) *verdict = kernel::kKeyChanged;
-    else if (bms_overlap(*changed, n.structural) || n.conditional) *verdict = kernel::kRecompute;
-    else *verdict = kernel::kPatch;
     return true;
 }
 
@@ -495,12 +385,12 @@ void ClassifyUpdate(Run *run, int node, Tuplestorestate *oldtab, Tuplestorestate
     Bitmapset *changed;
     int32 verdict;
     while (NextChangedPair(run, node, oldtab, newtab, before, after, &changed, &verdict)) {
-        if (verdict == kernel::kUnchanged) continue;  // nothing the TVIEW reads
-        if (verdict == kernel::kKeyChanged) {
+        if (verdict == program::kUnchanged) continue;  // nothing the TVIEW reads
+        if (verdict == program::kKeyChanged) {
             // The rows that depended on the old key lose it; rows may now depend on the new key.
             CollectDependents(run, node, before, Visibility::kLatest, true, nullptr);
             CollectDependents(run, node, after, Visibility::kDirtyWait, true, nullptr);
-        } else if (verdict == kernel::kRecompute) {
+        } else if (verdict == program::kRecompute) {
             // A structural column, or a row joined through a conditional edge (it may be linked
             // yet absent): recompute.
             CollectDependents(run, node, after, Visibility::kLatest, true, nullptr);
@@ -567,8 +457,8 @@ void ClassifyChild(Run *run, int node, ChangeKind kind, Tuplestorestate *oldtab,
         Bitmapset *changed;
         int32 verdict;
         while (NextChangedPair(run, node, oldtab, newtab, before, after, &changed, &verdict)) {
-            if (verdict == kernel::kUnchanged) continue;
-            bool moved = verdict == kernel::kKeyChanged;  // its correlation columns: another parent
+            if (verdict == program::kUnchanged) continue;
+            bool moved = verdict == program::kKeyChanged;  // its correlation columns: another parent
             LockJoinedRows(run, node, after);
             if (moved) {
                 CollectDependents(run, node, before, Visibility::kLatest, false, make(changed, nullptr, before));
@@ -646,7 +536,7 @@ void ComputeRow(Run *run, Work *w) {
     for (int f = 0; f < tv->nfilters; f++)
         if (!EvalTrue(run, tv->filters[f])) return;
 
-    TupleDesc desc = RelationGetDescr(run->tview);
+    TupleDesc desc = RelationGetDescr(run->writer.rel);
     RunAllSublinks(run);
     w->values = static_cast<Datum *>(palloc(sizeof(Datum) * tv->ncolumns));
     w->nulls = static_cast<bool *>(palloc(sizeof(bool) * tv->ncolumns));
@@ -669,8 +559,8 @@ void FetchLatestChain(Run *run, const Datum *key) {
     ClearWide(run);
     for (int i = 0; i < tv->nnodes; i++) run->present[i] = false;
     auto first = [](TupleTableSlot *, void *) { return false; };
-    if (ScanIndex(run->rels[0], run->key_indexes[0], &tv->nodes[0].by_key, key, Visibility::kLatest, run->slots[0],
-                  first, nullptr) == 0)
+    if (ScanIndex(run->rels[0], run->key_indexes[0], &tv->nodes[0].by_key, key, Visibility::kLatest, run->latest,
+                  run->slots[0], first, nullptr) == 0)
         return;
     FillWide(run, 0, run->slots[0]);
     run->present[0] = true;
@@ -679,8 +569,8 @@ void FetchLatestChain(Run *run, const Datum *key) {
         if (n.child_scope) continue;
         Datum values[INDEX_MAX_KEYS];
         if (!run->present[n.parent] || !KeyValues(run->slots[n.parent], n.parent_attnos, n.nkeys, values)) continue;
-        if (ScanIndex(run->rels[i], run->key_indexes[i], &n.by_key, values, Visibility::kLatest, run->slots[i], first,
-                      nullptr) > 0) {
+        if (ScanIndex(run->rels[i], run->key_indexes[i], &n.by_key, values, Visibility::kLatest, run->latest,
+                      run->slots[i], first, nullptr) > 0) {
             FillWide(run, i, run->slots[i]);
             bool present = true;
             for (int f = 0; present && f < n.nedge_filters; f++) present = EvalTrue(run, n.edge_filters[f]);
@@ -694,115 +584,17 @@ void FetchLatestChain(Run *run, const Datum *key) {
  * Step 3: applying to the TVIEW.
  * ------------------------------------------------------------------------ */
 
-void StoreNew(Run *run, const Datum *values, const bool *nulls) {
-    TupleTableSlot *slot = run->tview_new;
-    ExecClearTuple(slot);
-    int natts = slot->tts_tupleDescriptor->natts;
-    for (int i = 0; i < natts; i++) {
-        slot->tts_values[i] = values[i];
-        slot->tts_isnull[i] = nulls[i];
-    }
-    ExecStoreVirtualTuple(slot);
-}
-
-bool SameAsExisting(Run *run, const Datum *values, const bool *nulls) {
-    TupleTableSlot *old = run->tview_old;
-    TupleDesc desc = old->tts_tupleDescriptor;
-    slot_getallattrs(old);
-    for (int i = 0; i < desc->natts; i++) {
-        Form_pg_attribute att = TupleDescAttr(desc, i);
-        if (old->tts_isnull[i] != nulls[i]) return false;
-        if (nulls[i]) continue;
-        if (datumIsEqual(old->tts_values[i], values[i], att->attbyval, att->attlen)) continue;
-        // Same value, different representation (a TOASTed or compressed copy of the same document)?
-        if (att->attlen == -1) {
-            struct varlena *a = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(old->tts_values[i])));
-            struct varlena *b = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(values[i])));
-            if (VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
-                memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0)
-                continue;
-        }
-        return false;
-    }
-    return true;
-}
-
-void WriteInsert(Run *run, const Datum *values, const bool *nulls) {
-    StoreNew(run, values, nulls);
-    am::BeginEngineWrite();
-    ExecSimpleRelationInsert(run->rri, run->estate, run->tview_new);
-    am::EndEngineWrite();
-    run->figures.rows_inserted++;
-    if (run->inserted != nullptr) tuplestore_puttupleslot(run->inserted, run->tview_new);
-}
-
-// Updates the version of the TVIEW row in tview_old, waiting for a concurrent writer of it.
-// Rule 1 without a separate row lock: if that version changed underneath us, returns false
-// and the caller finds the latest version and applies its change to it again.
-bool WriteUpdate(Run *run, const Datum *values, const bool *nulls) {
-    StoreNew(run, values, nulls);
-    Relation rel = run->tview;
-    if (rel->rd_att->constr != nullptr) ExecConstraints(run->rri, run->tview_new, run->estate);
-    CheckCmdReplicaIdentity(rel, CMD_UPDATE);
-    TM_FailureData tmfd;
-    LockTupleMode lockmode;
-    pg::UpdateIndexes update_indexes;
-    am::BeginEngineWrite();
-    TM_Result result = table_tuple_update(rel, &run->tview_old->tts_tid, run->tview_new, run->estate->es_output_cid,
-                                          run->estate->es_snapshot, InvalidSnapshot, true, &tmfd, &lockmode,
-                                          &update_indexes);
-    am::EndEngineWrite();
-    switch (result) {
-        case TM_Ok: break;
-        case TM_Updated:
-        case TM_Deleted:
-            RetryOrSerializationFailure(rel);
-            return false;
-        case TM_SelfModified:
-            elog(ERROR, "pg_tviews: a row of \"%s\" was changed twice by one command", RelationGetRelationName(rel));
-        default:
-            elog(ERROR, "pg_tviews: unexpected result %d updating a row of \"%s\"", static_cast<int>(result),
-                 RelationGetRelationName(rel));
-    }
-    if (pg::IndexesNeedUpdate(update_indexes) && run->rri->ri_NumIndices > 0)
-        pg::InsertIndexTuplesAfterUpdate(run->rri, run->tview_new, run->estate, update_indexes);
-    if (run->updated_old != nullptr) {
-        tuplestore_puttupleslot(run->updated_old, run->tview_old);
-        tuplestore_puttupleslot(run->updated_new, run->tview_new);
-    }
-    return true;
-}
-
-bool WriteDelete(Run *run) {
-    Relation rel = run->tview;
-    CheckCmdReplicaIdentity(rel, CMD_DELETE);
-    TM_FailureData tmfd;
-    am::BeginEngineWrite();
-    TM_Result result = table_tuple_delete(rel, &run->tview_old->tts_tid, run->estate->es_output_cid,
-                                          run->estate->es_snapshot, InvalidSnapshot, true, &tmfd, false);
-    am::EndEngineWrite();
-    switch (result) {
-        case TM_Ok: break;
-        case TM_Updated:
-        case TM_Deleted:
-            RetryOrSerializationFailure(rel);
-            return false;
-        default:
-            elog(ERROR, "pg_tviews: unexpected result %d deleting a row of \"%s\"", static_cast<int>(result),
-                 RelationGetRelationName(rel));
-    }
-    if (run->deleted != nullptr) tuplestore_puttupleslot(run->deleted, run->tview_old);
-    run->figures.rows_deleted++;
-    return true;
-}
-
 // False when the TVIEW row changed underneath us (READ COMMITTED): find it again and retry.
 bool ApplyRecompute(Run *run, Work *w, bool exists) {
     if (!w->computed) ComputeRow(run, w);
-    if (exists && !w->present) return WriteDelete(run);
-    if (!exists && w->present) WriteInsert(run, w->values, w->nulls);
-    else if (exists && w->present && !SameAsExisting(run, w->values, w->nulls)) {
-        if (!WriteUpdate(run, w->values, w->nulls)) return false;
+    if (exists && !w->present) {
+        if (!WriteDelete(&run->writer)) return false;
+        run->figures.rows_deleted++;
+    } else if (!exists && w->present) {
+        WriteInsert(&run->writer, w->values, w->nulls);
+        run->figures.rows_inserted++;
+    } else if (exists && w->present && !SameAsCurrent(&run->writer, w->values, w->nulls)) {
+        if (!WriteUpdate(&run->writer, w->values, w->nulls)) return false;
         run->figures.rows_recomputed++;
     }
     return true;
@@ -814,6 +606,17 @@ bool LeafAffectedBy(const CompiledLeaf &leaf, const Patch *p) {
     return bms_is_member(0, reads) || bms_is_member(0, p->changed) || bms_overlap(reads, p->changed);
 }
 
+// Whether a patch of a node other than the counter's own reaches the leaf (then the counter's
+// value is not the change's alone: its subquery runs).
+bool ReachedFromElsewhere(const CompiledLeaf &leaf, List *patches) {
+    ListCell *lc;
+    foreach (lc, patches) {
+        auto *p = static_cast<Patch *>(lfirst(lc));
+        if (p->node != leaf.counter.node && LeafAffectedBy(leaf, p)) return true;
+    }
+    return false;
+}
+
 bool LeafAffected(const CompiledLeaf &leaf, List *patches) {
     ListCell *lc;
     foreach (lc, patches)
@@ -821,128 +624,11 @@ bool LeafAffected(const CompiledLeaf &leaf, List *patches) {
     return false;
 }
 
-// The aggregate's value in the TVIEW row as it is (tview_old): the column, or the number at the
-// leaf's JSON path. False if it is not there as it should be (the subquery runs instead).
-bool CurrentCount(Run *run, const CompiledLeaf &leaf, Oid type, Datum *value, bool *isnull) {
-    TupleTableSlot *old = run->tview_old;
-    if (leaf.path == 0) {
-        *value = old->tts_values[leaf.column];
-        *isnull = old->tts_isnull[leaf.column];
-        return true;
-    }
-    if (old->tts_isnull[leaf.column]) return false;
-    bool missing;
-    Datum found = jsonb_get_element(DatumGetJsonbP(old->tts_values[leaf.column]), leaf.path_elems, leaf.npath,
-                                    &missing, false);
-    if (missing) return false;
-    JsonbValue scalar;
-    if (!JsonbExtractScalar(&DatumGetJsonbP(found)->root, &scalar)) return false;
-    if (scalar.type == jbvNull) {
-        *isnull = true;
-        *value = 0;
-        return true;
-    }
-    if (scalar.type != jbvNumeric) return false;
-    *isnull = false;
-    *value = type == INT8OID ? DirectFunctionCall1(numeric_int8, NumericGetDatum(scalar.val.numeric))
-                             : NumericGetDatum(scalar.val.numeric);
-    return true;
-}
-
-// A counter's new value: its current value in the TVIEW row plus what the row's patches add and
-// take away. False when it cannot be known from the change: a removal that may leave a sum
-// NULL, an overflow, a change from elsewhere reaching the leaf, no current value, or a current
-// value this transaction wrote.
-bool CounterValue(Run *run, Work *w, const CompiledLeaf &leaf, Datum *value, bool *isnull) {
-    const CompiledCounter &c = leaf.counter;
-    TupleDesc child = RelationGetDescr(run->rels[c.node]);
-    Oid type = c.kind == CounterKind::kSumInt8 ? NUMERICOID : INT8OID;
-    int64 delta = 0;           // counts and sum(int2/int4)
-    Datum delta_numeric = 0;   // sum(int8)
-    bool summed = false;       // a non-NULL value was added
-    bool removed_value = false;
-    ListCell *lc;
-    foreach (lc, w->patches) {
-        auto *p = static_cast<Patch *>(lfirst(lc));
-        if (p->node != c.node) {
-            if (LeafAffectedBy(leaf, p)) return false;
-            continue;
-        }
-        if (p->added == nullptr && p->removed == nullptr) return false;
-        bool anull = true, rnull = true;
-        Datum a = 0, r = 0;
-        if (c.kind != CounterKind::kCountStar) {
-            if (p->added != nullptr) a = heap_getattr(p->added, c.attno, child, &anull);
-            if (p->removed != nullptr) r = heap_getattr(p->removed, c.attno, child, &rnull);
-        }
-        switch (c.kind) {
-            case CounterKind::kCountStar:
-                delta += (p->added != nullptr) - (p->removed != nullptr);
-                break;
-            case CounterKind::kCountColumn:
-                delta += (p->added != nullptr && !anull) - (p->removed != nullptr && !rnull);
-                break;
-            case CounterKind::kSumInt:
-            case CounterKind::kSumInt8: {
-                if (!rnull && anull) return false;  // may have been the last non-NULL value
-                if (anull) break;
-                summed = true;
-                removed_value |= !rnull;
-                if (c.kind == CounterKind::kSumInt8) {
-                    Datum d = DirectFunctionCall1(int8_numeric, a);
-                    if (!rnull) d = DirectFunctionCall2(numeric_sub, d, DirectFunctionCall1(int8_numeric, r));
-                    delta_numeric = delta_numeric == 0 ? d : DirectFunctionCall2(numeric_add, delta_numeric, d);
-                } else {
-                    int64 av = TupleDescAttr(child, c.attno - 1)->atttypid == INT2OID ? DatumGetInt16(a) : DatumGetInt32(a);
-                    int64 rv = rnull ? 0 : (TupleDescAttr(child, c.attno - 1)->atttypid == INT2OID ? DatumGetInt16(r)
-                                                                                                  : DatumGetInt32(r));
-                    if (pg_add_s64_overflow(delta, av - rv, &delta)) return false;
-                }
-                break;
-            }
-            case CounterKind::kNone: return false;
-        }
-    }
-    // The value in the row must be one our changes have not reached yet: a row version written by
-    // another (committed) transaction. One this transaction wrote may have run the subquery
-    // after these child rows changed (a cascade or a CTE changed parent and children in one
-    // statement, and the parent's kernel ran first): adding the change again would count it twice.
-    HeapTuple current_version = ExecFetchSlotHeapTuple(run->tview_old, false, nullptr);
-    if (TransactionIdIsCurrentTransactionId(HeapTupleHeaderGetXmin(current_version->t_data))) return false;
-    Datum current;
-    bool current_null;
-    if (!CurrentCount(run, leaf, type, &current, &current_null)) return false;
-    if (c.kind == CounterKind::kCountStar || c.kind == CounterKind::kCountColumn) {
-        int64 result;
-        if (current_null || pg_add_s64_overflow(DatumGetInt64(current), delta, &result) || result < 0) return false;
-        *value = Int64GetDatum(result);
-        *isnull = false;
-        return true;
-    }
-    if (!summed) {  // nothing added or taken: the sum stays
-        *value = current;
-        *isnull = current_null;
-        return true;
-    }
-    if (current_null) {
-        if (removed_value) return false;  // a value taken from a NULL sum: not what the row says
-        current = c.kind == CounterKind::kSumInt8 ? DirectFunctionCall1(int8_numeric, Int64GetDatum(0)) : Int64GetDatum(0);
-    }
-    if (c.kind == CounterKind::kSumInt8) {
-        *value = DirectFunctionCall2(numeric_add, current, delta_numeric);
-    } else {
-        int64 result;
-        if (pg_add_s64_overflow(DatumGetInt64(current), delta, &result)) return false;
-        *value = Int64GetDatum(result);
-    }
-    *isnull = false;
-    return true;
-}
-
 bool ApplyPatches(Run *run, Work *w) {
     CompiledTview *tv = run->tv;
-    TupleDesc desc = RelationGetDescr(run->tview);
-    slot_getallattrs(run->tview_old);
+    TupleTableSlot *current = run->writer.current;
+    TupleDesc desc = current->tts_tupleDescriptor;
+    slot_getallattrs(current);
     // Which leaves to recompute, and whether they need more than the changed rows themselves.
     // Counters are computed from the change right away.
     bool *affected = static_cast<bool *>(palloc0(sizeof(bool) * (tv->nleaves + 1)));
@@ -954,8 +640,10 @@ bool ApplyPatches(Run *run, Work *w) {
     for (int l = 0; l < tv->nleaves; l++) {
         if (!LeafAffected(tv->leaves[l], w->patches)) continue;
         affected[l] = any = true;
-        if (tv->leaves[l].counter.kind != CounterKind::kNone &&
-            CounterValue(run, w, tv->leaves[l], &counts[l], &count_nulls[l])) {
+        const CompiledCounter &counter = tv->leaves[l].counter;
+        if (counter.kind != CounterKind::kNone && !ReachedFromElsewhere(tv->leaves[l], w->patches) &&
+            CounterFromChange(tv->leaves[l], RelationGetDescr(run->rels[counter.node]), w->patches, current,
+                              &counts[l], &count_nulls[l])) {
             counted[l] = true;
             run->figures.counters_from_change++;
             continue;
@@ -987,8 +675,8 @@ bool ApplyPatches(Run *run, Work *w) {
 
     Datum *values = static_cast<Datum *>(palloc(sizeof(Datum) * desc->natts));
     bool *nulls = static_cast<bool *>(palloc(sizeof(bool) * desc->natts));
-    memcpy(values, run->tview_old->tts_values, sizeof(Datum) * desc->natts);
-    memcpy(nulls, run->tview_old->tts_isnull, sizeof(bool) * desc->natts);
+    memcpy(values, current->tts_values, sizeof(Datum) * desc->natts);
+    memcpy(nulls, current->tts_isnull, sizeof(bool) * desc->natts);
     for (int l = 0; l < tv->nleaves; l++) {
         if (!affected[l]) continue;
         const CompiledLeaf &leaf = tv->leaves[l];
@@ -1013,17 +701,17 @@ bool ApplyPatches(Run *run, Work *w) {
         }
     }
     ResetExprContext(run->econtext);
-    if (SameAsExisting(run, values, nulls)) return true;
-    if (!WriteUpdate(run, values, nulls)) return false;
+    if (SameAsCurrent(&run->writer, values, nulls)) return true;
+    if (!WriteUpdate(&run->writer, values, nulls)) return false;
     run->figures.rows_patched++;
     return true;
 }
 
-// Whether the TVIEW row version in tview_old was written by a transaction the lineage lookup
+// Whether the TVIEW row version in writer.current was written by a transaction the lineage lookup
 // could not see (it committed after step 1 began). Its row may no longer depend on the source
 // row being patched (a concurrent re-pointing of the row to another partner): it is recomputed.
 bool NewerThanLineage(Run *run) {
-    HeapTuple tuple = ExecFetchSlotHeapTuple(run->tview_old, false, nullptr);
+    HeapTuple tuple = ExecFetchSlotHeapTuple(run->writer.current, false, nullptr);
     TransactionId xmin = HeapTupleHeaderGetXmin(tuple->t_data);
     if (!TransactionIdIsNormal(xmin) || TransactionIdIsCurrentTransactionId(xmin)) return false;
     return XidInMVCCSnapshot(xmin, run->lineage);
@@ -1037,7 +725,8 @@ void Apply(Run *run) {
     for (int i = 0; i < run->nwork; i++) {
         Work *w = run->work[i];
         for (;;) {
-            bool exists = FindLatest(run->tview, run->tview_index, &tv->tview_by_key, w->key, run->tview_old);
+            bool exists = FindLatest(run->writer.rel, run->writer.key_index, &tv->tview_by_key, w->key, run->latest,
+                                     run->writer.current);
             if (exists && !w->recompute && NewerThanLineage(run)) {
                 w->recompute = true;
                 w->computed = false;
@@ -1052,34 +741,10 @@ void Apply(Run *run) {
     }
 }
 
-// Hands the changes just written to this TVIEW to the kernels of the TVIEWs that read it, as if
-// they came from a source's transition tables (each runs as its own owner, with its settings).
-void Cascade(Run *run) {
-    CompiledTview *tv = run->tv;
-    instr_time start;
-    INSTR_TIME_SET_CURRENT(start);
-    for (int i = 0; i < tv->ndependents; i++) {
-        CompiledTview *dependent = GetCompiledTview(tv->dependents[i]);
-        if (dependent == nullptr || !dependent->populated) continue;
-        OwnerContext owner;
-        EnterOwnerContext(dependent->owner, dependent->settings, &owner);
-        if (tuplestore_tuple_count(run->deleted) > 0)
-            RunKernel(dependent, tv->tview, ChangeKind::kDelete, run->deleted, nullptr);
-        if (tuplestore_tuple_count(run->updated_old) > 0)
-            RunKernel(dependent, tv->tview, ChangeKind::kUpdate, run->updated_old, run->updated_new);
-        if (tuplestore_tuple_count(run->inserted) > 0)
-            RunKernel(dependent, tv->tview, ChangeKind::kInsert, nullptr, run->inserted);
-        LeaveOwnerContext(&owner);
-    }
-    instr_time elapsed;
-    INSTR_TIME_SET_CURRENT(elapsed);
-    INSTR_TIME_SUBTRACT(elapsed, start);
-    run->cascade_ms += INSTR_TIME_GET_MILLISEC(elapsed);
-}
-
 }  // namespace
 
-void RunKernel(CompiledTview *tv, Oid source, ChangeKind kind, Tuplestorestate *oldtab, Tuplestorestate *newtab) {
+void RunKernel(CompiledTview *tv, Oid source, ChangeKind kind, Tuplestorestate *oldtab, Tuplestorestate *newtab,
+               WrittenRows *written) {
     instr_time start;
     INSTR_TIME_SET_CURRENT(start);
     MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "pg_tviews kernel", ALLOCSET_DEFAULT_SIZES);
@@ -1088,16 +753,15 @@ void RunKernel(CompiledTview *tv, Oid source, ChangeKind kind, Tuplestorestate *
     CommandCounterIncrement();
     Run run = {};
     run.cxt = cxt;
-    OpenRun(&run, tv);
+    OpenRun(&run, tv, written);
     run.compiled = StartKernelRun(tv, source, kind);
-    run.kernels = static_cast<RowKernels *>(palloc0(sizeof(RowKernels) * tv->nnodes));
+    run.programs = static_cast<NodePrograms *>(palloc0(sizeof(NodePrograms) * tv->nnodes));
     int natts = 0;
     for (int node = 0; node < tv->nnodes; node++) {
-        run.kernels[node] = NodeKernels(tv, node, run.compiled);
-        if (run.kernels[node].update != nullptr) natts = Max(natts, run.kernels[node].update->natts);
+        run.programs[node] = ProgramsOf(tv, node, run.compiled);
+        natts = Max(natts, run.programs[node].update->natts);
     }
-    run.changed_words = static_cast<kernel::Word *>(palloc0(sizeof(kernel::Word) * kernel::ChangedWords(natts)));
-    run.outer_latest = UseLatestSnapshot(nullptr);
+    run.changed_words = static_cast<program::Word *>(palloc0(sizeof(program::Word) * program::ChangedWords(natts)));
     RetakeLatest(&run);  // taken after our own row locks on the changed rows (see the header)
     for (int node = 0; node < tv->nnodes; node++) {
         if (tv->nodes[node].relid != source) continue;
@@ -1119,17 +783,15 @@ void RunKernel(CompiledTview *tv, Oid source, ChangeKind kind, Tuplestorestate *
         for (int i = 0; i < run.nwork; i++)
             if (run.work[i]->recompute) ComputeRow(&run, run.work[i]);
     Apply(&run);
-    if (tv->ndependents > 0) Cascade(&run);
     UnregisterSnapshot(run.latest);
     if (run.lineage != nullptr) UnregisterSnapshot(run.lineage);
-    UseLatestSnapshot(run.outer_latest);
     CloseRun(&run);
     MemoryContextSwitchTo(old);
     MemoryContextDelete(cxt);
     instr_time elapsed;
     INSTR_TIME_SET_CURRENT(elapsed);
     INSTR_TIME_SUBTRACT(elapsed, start);
-    run.figures.time_ms = INSTR_TIME_GET_MILLISEC(elapsed) - run.cascade_ms;
+    run.figures.time_ms = INSTR_TIME_GET_MILLISEC(elapsed);
     run.figures.compiled = run.compiled;
     RecordKernelRun(tv->tview, source, run.figures);
 }

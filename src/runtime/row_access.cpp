@@ -3,21 +3,25 @@
 // Regime: PostgreSQL side, C-style.
 #include "runtime/row_access.hpp"
 
+#include "am/tview_am.hpp"
+
 extern "C" {
 #include "access/genam.h"
 #include "access/relscan.h"
 #include "access/skey.h"
 #include "access/stratnum.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "executor/executor.h"
+#include "nodes/makefuncs.h"
 #include "storage/lmgr.h"
+#include "utils/datum.h"
 #include "utils/snapmgr.h"
 }
 
 namespace tviews::runtime {
 
 namespace {
-
-Snapshot kernel_latest = nullptr;
 
 void BuildScanKeys(const IndexKey *key, const Datum *values, ScanKeyData *skey) {
     for (int i = 0; i < key->nkeys; i++)
@@ -65,14 +69,8 @@ void CheckNotDeletedUnderneath(Relation rel, Relation index, const IndexKey *key
 
 }  // namespace
 
-Snapshot UseLatestSnapshot(Snapshot snapshot) {
-    Snapshot previous = kernel_latest;
-    kernel_latest = snapshot;
-    return previous;
-}
-
 int ScanIndex(Relation rel, Relation index, const IndexKey *key, const Datum *values, Visibility visibility,
-              TupleTableSlot *slot, bool (*visit)(TupleTableSlot *, void *), void *arg) {
+              Snapshot latest, TupleTableSlot *slot, bool (*visit)(TupleTableSlot *, void *), void *arg) {
     ScanKeyData skey[INDEX_MAX_KEYS];
     BuildScanKeys(key, values, skey);
     for (;;) {
@@ -82,7 +80,7 @@ int ScanIndex(Relation rel, Relation index, const IndexKey *key, const Datum *va
             InitDirtySnapshot(dirty);
             snapshot = &dirty;
         } else {
-            snapshot = kernel_latest != nullptr ? kernel_latest : GetLatestSnapshot();
+            snapshot = latest != nullptr ? latest : GetLatestSnapshot();
         }
         IndexScanDesc scan = pg::BeginIndexScan(rel, index, snapshot, key->nkeys, 0);
         index_rescan(scan, skey, key->nkeys, nullptr, 0);
@@ -102,20 +100,17 @@ int ScanIndex(Relation rel, Relation index, const IndexKey *key, const Datum *va
     }
 }
 
-void RetryOrSerializationFailure(Relation rel) {
-    if (IsolationUsesXactSnapshot()) SerializationFailure(rel);
-}
-
-bool FindLatest(Relation rel, Relation index, const IndexKey *key, const Datum *values, TupleTableSlot *slot) {
+bool FindLatest(Relation rel, Relation index, const IndexKey *key, const Datum *values, Snapshot latest,
+                TupleTableSlot *slot) {
     // The latest committed version first: an MVCC scan lets the index skip (and mark) dead
     // entries, which a dirty scan cannot. An in-progress writer of that version makes the
     // caller's update wait and retry; only a row we do not see needs the dirty scan, which
     // waits for an in-progress inserter.
-    if (ScanIndex(rel, index, key, values, Visibility::kLatest, slot, StopAtFirst, nullptr) > 0) {
+    if (ScanIndex(rel, index, key, values, Visibility::kLatest, latest, slot, StopAtFirst, nullptr) > 0) {
         CheckSnapshotSees(rel, slot);
         return true;
     }
-    if (ScanIndex(rel, index, key, values, Visibility::kDirtyWait, slot, StopAtFirst, nullptr) == 0) {
+    if (ScanIndex(rel, index, key, values, Visibility::kDirtyWait, nullptr, slot, StopAtFirst, nullptr) == 0) {
         CheckNotDeletedUnderneath(rel, index, key, values, slot);
         return false;
     }
@@ -126,7 +121,7 @@ bool FindLatest(Relation rel, Relation index, const IndexKey *key, const Datum *
 bool FindAndLock(Relation rel, Relation index, const IndexKey *key, const Datum *values, LockTupleMode mode,
                  TupleTableSlot *slot) {
     for (;;) {
-        if (ScanIndex(rel, index, key, values, Visibility::kDirtyWait, slot, StopAtFirst, nullptr) == 0) {
+        if (ScanIndex(rel, index, key, values, Visibility::kDirtyWait, nullptr, slot, StopAtFirst, nullptr) == 0) {
             CheckNotDeletedUnderneath(rel, index, key, values, slot);
             return false;
         }
@@ -154,6 +149,139 @@ bool FindAndLock(Relation rel, Relation index, const IndexKey *key, const Datum 
                      RelationGetRelationName(rel));
         }
     }
+}
+
+/* ------------------------------------------------------------------------
+ * Writing TVIEW rows.
+ * ------------------------------------------------------------------------ */
+
+namespace {
+
+void StoreProposed(TviewWriter *w, const Datum *values, const bool *nulls) {
+    TupleTableSlot *slot = w->proposed;
+    ExecClearTuple(slot);
+    int natts = slot->tts_tupleDescriptor->natts;
+    for (int i = 0; i < natts; i++) {
+        slot->tts_values[i] = values[i];
+        slot->tts_isnull[i] = nulls[i];
+    }
+    ExecStoreVirtualTuple(slot);
+}
+
+// Whether an update or delete of the current version went through; false (READ COMMITTED) when
+// it changed underneath us, 40001 under REPEATABLE READ / SERIALIZABLE.
+bool Written(TM_Result result, Relation rel, const char *what) {
+    switch (result) {
+        case TM_Ok: return true;
+        case TM_Updated:
+        case TM_Deleted:
+            if (IsolationUsesXactSnapshot()) SerializationFailure(rel);
+            return false;
+        case TM_SelfModified:
+            elog(ERROR, "pg_tviews: a row of \"%s\" was changed twice by one command", RelationGetRelationName(rel));
+        default:
+            elog(ERROR, "pg_tviews: unexpected result %d %s a row of \"%s\"", static_cast<int>(result), what,
+                 RelationGetRelationName(rel));
+    }
+}
+
+}  // namespace
+
+void OpenTviewWriter(TviewWriter *w, Oid tview, Oid key_index, WrittenRows *written) {
+    w->rel = table_open(tview, RowExclusiveLock);
+    w->key_index = index_open(key_index, RowExclusiveLock);
+    w->current = table_slot_create(w->rel, nullptr);
+    w->proposed = MakeSingleTupleTableSlot(RelationGetDescr(w->rel), &TTSOpsVirtual);
+    w->written = written;
+    EState *estate = CreateExecutorState();
+    RangeTblEntry *rte = makeNode(RangeTblEntry);
+    rte->rtekind = RTE_RELATION;
+    rte->relid = tview;
+    rte->relkind = RELKIND_RELATION;
+    rte->rellockmode = RowExclusiveLock;
+    pg::InitRangeTable(estate, rte);
+    estate->es_output_cid = GetCurrentCommandId(true);
+    estate->es_snapshot = GetActiveSnapshot();
+    w->rri = makeNode(ResultRelInfo);
+    InitResultRelInfo(w->rri, w->rel, 1, nullptr, 0);
+    ExecOpenIndices(w->rri, false);
+    w->estate = estate;
+}
+
+void CloseTviewWriter(TviewWriter *w) {
+    ExecCloseIndices(w->rri);
+    ExecResetTupleTable(w->estate->es_tupleTable, false);
+    FreeExecutorState(w->estate);
+    ExecDropSingleTupleTableSlot(w->current);
+    ExecDropSingleTupleTableSlot(w->proposed);
+    index_close(w->key_index, NoLock);
+    table_close(w->rel, NoLock);
+}
+
+bool SameAsCurrent(TviewWriter *w, const Datum *values, const bool *nulls) {
+    TupleTableSlot *old = w->current;
+    TupleDesc desc = old->tts_tupleDescriptor;
+    slot_getallattrs(old);
+    for (int i = 0; i < desc->natts; i++) {
+        Form_pg_attribute att = TupleDescAttr(desc, i);
+        if (old->tts_isnull[i] != nulls[i]) return false;
+        if (nulls[i]) continue;
+        if (datumIsEqual(old->tts_values[i], values[i], att->attbyval, att->attlen)) continue;
+        // Same value, different representation (a TOASTed or compressed copy of the same document)?
+        if (att->attlen == -1) {
+            struct varlena *a = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(old->tts_values[i])));
+            struct varlena *b = pg_detoast_datum_packed(reinterpret_cast<struct varlena *>(DatumGetPointer(values[i])));
+            if (VARSIZE_ANY_EXHDR(a) == VARSIZE_ANY_EXHDR(b) &&
+                memcmp(VARDATA_ANY(a), VARDATA_ANY(b), VARSIZE_ANY_EXHDR(a)) == 0)
+                continue;
+        }
+        return false;
+    }
+    return true;
+}
+
+void WriteInsert(TviewWriter *w, const Datum *values, const bool *nulls) {
+    StoreProposed(w, values, nulls);
+    bool window = am::SetEngineWrites(true);
+    ExecSimpleRelationInsert(w->rri, w->estate, w->proposed);
+    am::SetEngineWrites(window);
+    if (w->written != nullptr) tuplestore_puttupleslot(w->written->inserted, w->proposed);
+}
+
+bool WriteUpdate(TviewWriter *w, const Datum *values, const bool *nulls) {
+    StoreProposed(w, values, nulls);
+    Relation rel = w->rel;
+    if (rel->rd_att->constr != nullptr) ExecConstraints(w->rri, w->proposed, w->estate);
+    CheckCmdReplicaIdentity(rel, CMD_UPDATE);
+    TM_FailureData tmfd;
+    LockTupleMode lockmode;
+    pg::UpdateIndexes update_indexes;
+    bool window = am::SetEngineWrites(true);
+    TM_Result result = table_tuple_update(rel, &w->current->tts_tid, w->proposed, w->estate->es_output_cid,
+                                          w->estate->es_snapshot, InvalidSnapshot, true, &tmfd, &lockmode,
+                                          &update_indexes);
+    am::SetEngineWrites(window);
+    if (!Written(result, rel, "updating")) return false;
+    if (pg::IndexesNeedUpdate(update_indexes) && w->rri->ri_NumIndices > 0)
+        pg::InsertIndexTuplesAfterUpdate(w->rri, w->proposed, w->estate, update_indexes);
+    if (w->written != nullptr) {
+        tuplestore_puttupleslot(w->written->updated_old, w->current);
+        tuplestore_puttupleslot(w->written->updated_new, w->proposed);
+    }
+    return true;
+}
+
+bool WriteDelete(TviewWriter *w) {
+    Relation rel = w->rel;
+    CheckCmdReplicaIdentity(rel, CMD_DELETE);
+    TM_FailureData tmfd;
+    bool window = am::SetEngineWrites(true);
+    TM_Result result = table_tuple_delete(rel, &w->current->tts_tid, w->estate->es_output_cid,
+                                          w->estate->es_snapshot, InvalidSnapshot, true, &tmfd, false);
+    am::SetEngineWrites(window);
+    if (!Written(result, rel, "deleting")) return false;
+    if (w->written != nullptr) tuplestore_puttupleslot(w->written->deleted, w->current);
+    return true;
 }
 
 }  // namespace tviews::runtime

@@ -1,6 +1,6 @@
 // tiers.cpp: see tiers.hpp.
 //
-// Regime: PostgreSQL side. C++ objects (KernelSet, the statistics) live here; PostgreSQL calls
+// Regime: PostgreSQL side. C++ objects (ProgramSet, the statistics) live here; PostgreSQL calls
 // that may raise an error go through pg::Call, and the functions the kernels call are noexcept.
 #include "runtime/tiers.hpp"
 
@@ -14,7 +14,8 @@ extern "C" {
 #include "storage/ipc.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
-#include "utils/guc.h"
+#include "access/relation.h"
+#include "utils/rel.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/tuplestore.h"
@@ -65,30 +66,30 @@ void ShutdownCompiler(int, Datum) {
 
 }  // namespace
 
-struct KernelSet {
+struct ProgramSet {
     enum class State { kInterpreted, kCompiled, kFailed };
     Oid tview = InvalidOid;
-    std::vector<bool> has_update;              // per node
-    std::vector<kernel::UpdateProgram> updates;
-    std::vector<kernel::KeyProgram> keys;
-    std::vector<kernel::UpdateFn> update_fns;  // per node, when compiled
-    std::vector<kernel::KeyFn> key_fns;
+    std::vector<bool> whole_row;               // per node
+    std::vector<program::UpdateProgram> updates;
+    std::vector<program::KeyProgram> keys;
+    std::vector<program::UpdateFn> update_fns;  // per node, when compiled
+    std::vector<program::KeyFn> key_fns;
     std::map<KernelKey, int64> runs;           // of this compiled form
     State state = State::kInterpreted;
     uint64 unit = 0;
 
-    ~KernelSet() {
+    ~ProgramSet() {
         if (unit != 0 && compiler != nullptr) compiler->Release(unit);
     }
 };
 
 namespace {
 
-void FreeKernelSet(void *arg) { delete static_cast<KernelSet *>(arg); }
+void FreeProgramSet(void *arg) { delete static_cast<ProgramSet *>(arg); }
 
-void RegisterFree(MemoryContext cxt, KernelSet *set) {
+void RegisterFree(MemoryContext cxt, ProgramSet *set) {
     auto *callback = static_cast<MemoryContextCallback *>(MemoryContextAllocZero(cxt, sizeof(MemoryContextCallback)));
-    callback->func = FreeKernelSet;
+    callback->func = FreeProgramSet;
     callback->arg = set;
     MemoryContextRegisterResetCallback(cxt, callback);
 }
@@ -96,19 +97,29 @@ void RegisterFree(MemoryContext cxt, KernelSet *set) {
 struct TypeInfo {
     int16 typlen;
     bool typbyval;
+    bool dropped;
 };
 
 TypeInfo ColumnType(Oid relid, AttrNumber attno) {
-    TypeInfo info;
-    get_typlenbyval(get_atttype(relid, attno), &info.typlen, &info.typbyval);
+    TypeInfo info{};
+    Oid type = get_atttype(relid, attno);
+    info.dropped = !OidIsValid(type);
+    if (!info.dropped) get_typlenbyval(type, &info.typlen, &info.typbyval);
     return info;
+}
+
+int RelationNatts(Oid relid) {
+    Relation rel = relation_open(relid, AccessShareLock);
+    int natts = RelationGetDescr(rel)->natts;
+    relation_close(rel, AccessShareLock);
+    return natts;
 }
 
 bool IsMember(int x, const Bitmapset *set) { return bms_is_member(x, set); }
 int NextMember(const Bitmapset *set, int prev) { return bms_next_member(set, prev); }
 
 // Compiles every kernel of the TVIEW into one unit (C++ regime; never throws out of here).
-void CompileSet(KernelSet *set, TviewStats &ts) {
+void CompileSet(ProgramSet *set, TviewStats &ts) {
     if (compiler == nullptr) {
         compiler = new jit::Compiler(tviews_jit_datum_equal);
         on_proc_exit(ShutdownCompiler, 0);
@@ -117,7 +128,7 @@ void CompileSet(KernelSet *set, TviewStats &ts) {
     request.name = "tview" + std::to_string(set->tview) + "_" + std::to_string(++units_made);
     std::vector<int> update_of;  // request index -> node
     for (size_t n = 0; n < set->updates.size(); n++) {
-        if (!set->has_update[n]) continue;
+        if (set->updates[n].columns.empty()) continue;  // nothing to classify: always unchanged
         request.updates.push_back(set->updates[n]);
         update_of.push_back(static_cast<int>(n));
     }
@@ -127,7 +138,7 @@ void CompileSet(KernelSet *set, TviewStats &ts) {
     pg::Call(RecordCompile, set->tview, unit.compile_ms, unit.error.empty());
     if (!unit.error.empty()) {
         ts.failures++;
-        set->state = KernelSet::State::kFailed;
+        set->state = ProgramSet::State::kFailed;
         elog(LOG, "pg_tviews: could not compile the refresh kernels of the TVIEW with OID %u, they stay interpreted: %s",
              set->tview, unit.error.c_str());
         return;
@@ -137,54 +148,48 @@ void CompileSet(KernelSet *set, TviewStats &ts) {
     set->update_fns.assign(set->updates.size(), nullptr);
     for (size_t i = 0; i < update_of.size(); i++) set->update_fns[update_of[i]] = unit.updates[i];
     set->key_fns = unit.keys;
-    set->state = KernelSet::State::kCompiled;
+    set->state = ProgramSet::State::kCompiled;
 }
 
 }  // namespace
 
-void DefineJitSettings() {
-    DefineCustomBoolVariable("pg_tviews.jit", "Runs TVIEW refresh kernels as native code compiled with LLVM.",
-                             "Off: every kernel runs in the interpreter (the results are the same).", &jit_enabled,
-                             true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
-    DefineCustomIntVariable("pg_tviews.jit_threshold",
-                            "Runs of a refresh kernel in a backend before the TVIEW's kernels are compiled.",
-                            "0 compiles them before their first run.", &jit_threshold, 100, 0, INT_MAX, PGC_USERSET, 0,
-                            nullptr, nullptr, nullptr);
-}
-
-void BuildKernelSet(CompiledTview *tv) {
-    auto *set = new KernelSet;
+void BuildProgramSet(CompiledTview *tv) {
+    auto *set = new ProgramSet;
     set->tview = tv->tview;
     try {
         for (int n = 0; n < tv->nnodes; n++) {
             const CompiledNode &node = tv->nodes[n];
-            kernel::UpdateProgram update;
+            // A node read whole (to_jsonb(row)) compares every column of its relation.
             bool whole_row = pg::Call(IsMember, 0, static_cast<const Bitmapset *>(node.used));
-            int attno = 0;
-            while ((attno = pg::Call(NextMember, static_cast<const Bitmapset *>(node.used), attno)) >= 0) {
+            std::vector<int> attnos;
+            if (whole_row) {
+                int natts = pg::Call(RelationNatts, node.relid);
+                for (int a = 1; a <= natts; a++) attnos.push_back(a);
+            } else {
+                int attno = 0;
+                while ((attno = pg::Call(NextMember, static_cast<const Bitmapset *>(node.used), attno)) >= 0)
+                    attnos.push_back(attno);
+            }
+            program::UpdateProgram update;
+            for (int attno : attnos) {
                 TypeInfo type = pg::Call(ColumnType, node.relid, AttrNumber(attno));
-                kernel::Column c;
+                if (type.dropped) continue;
+                program::Column c;
                 c.attno = attno;
-                c.compare = type.typbyval ? kernel::Compare::kWord : kernel::Compare::kByRef;
+                c.compare = type.typbyval ? program::Compare::kWord : program::Compare::kByRef;
                 c.typlen = type.typlen;
                 c.structural = pg::Call(IsMember, attno, static_cast<const Bitmapset *>(node.structural));
-                if (n == 0) {
-                    for (int k = 0; k < tv->nkey; k++) c.key |= tv->root_key[k] == attno;
-                } else {
-                    for (int k = 0; k < node.nkeys; k++) c.key |= node.key_attnos[k] == attno;
-                }
+                c.key = pg::Call(IsMember, attno, static_cast<const Bitmapset *>(node.keys));
                 update.columns.push_back(c);
                 update.natts = std::max(update.natts, attno);
             }
             update.conditional = node.conditional;
-            kernel::KeyProgram key;
-            int nkeys = n == 0 ? tv->nkey : node.nkeys;
-            const AttrNumber *attnos = n == 0 ? tv->root_key : node.key_attnos;
-            for (int k = 0; k < nkeys; k++) {
-                key.attnos.push_back(attnos[k]);
-                key.natts = std::max(key.natts, static_cast<int>(attnos[k]));
+            program::KeyProgram key;
+            for (int k = 0; k < node.nkeys; k++) {
+                key.attnos.push_back(node.key_attnos[k]);
+                key.natts = std::max(key.natts, static_cast<int>(node.key_attnos[k]));
             }
-            set->has_update.push_back(!whole_row && !update.columns.empty());
+            set->whole_row.push_back(whole_row);
             set->updates.push_back(std::move(update));
             set->keys.push_back(std::move(key));
         }
@@ -193,20 +198,20 @@ void BuildKernelSet(CompiledTview *tv) {
         delete set;
         throw;
     }
-    tv->kernels = set;
+    tv->programs = set;
 }
 
 bool StartKernelRun(CompiledTview *tv, Oid source, ChangeKind kind) noexcept {
     try {
-        KernelSet *set = tv->kernels;
+        ProgramSet *set = tv->programs;
         if (set == nullptr) return false;
         KernelKey key{source, static_cast<int>(kind)};
         int64 runs = ++set->runs[key];
         if (stats == nullptr) stats = new std::map<Oid, TviewStats>;
         TviewStats &ts = (*stats)[tv->tview];
-        if (jit_enabled && set->state == KernelSet::State::kInterpreted && runs - 1 >= jit_threshold)
+        if (jit_enabled && set->state == ProgramSet::State::kInterpreted && runs - 1 >= jit_threshold)
             CompileSet(set, ts);
-        bool compiled = jit_enabled && set->state == KernelSet::State::kCompiled;
+        bool compiled = jit_enabled && set->state == ProgramSet::State::kCompiled;
         KernelStats &ks = ts.kernels[key];
         (compiled ? ks.compiled : ks.interpreted)++;
         ks.last_compiled = compiled;
@@ -218,9 +223,9 @@ bool StartKernelRun(CompiledTview *tv, Oid source, ChangeKind kind) noexcept {
 
 bool NextRunCompiled(const CompiledTview *tv, Oid source, ChangeKind kind) noexcept {
     try {
-        const KernelSet *set = tv->kernels;
-        if (!jit_enabled || set == nullptr || set->state == KernelSet::State::kFailed) return false;
-        if (set->state == KernelSet::State::kCompiled) return true;
+        const ProgramSet *set = tv->programs;
+        if (!jit_enabled || set == nullptr || set->state == ProgramSet::State::kFailed) return false;
+        if (set->state == ProgramSet::State::kCompiled) return true;
         auto it = set->runs.find(KernelKey{source, static_cast<int>(kind)});
         int64 runs = it == set->runs.end() ? 0 : it->second;
         return runs >= jit_threshold;
@@ -229,14 +234,25 @@ bool NextRunCompiled(const CompiledTview *tv, Oid source, ChangeKind kind) noexc
     }
 }
 
-RowKernels NodeKernels(const CompiledTview *tv, int node, bool compiled) noexcept {
-    RowKernels k{};
-    const KernelSet *set = tv->kernels;
-    if (set == nullptr || node < 0 || static_cast<size_t>(node) >= set->updates.size()) return k;
-    if (set->has_update[node]) k.update = &set->updates[node];
+int32 NodePrograms::Classify(const program::Word *old_values, const bool *old_nulls, const program::Word *new_values,
+                             const bool *new_nulls, program::Word *changed) const {
+    return update_fn != nullptr ? update_fn(old_values, old_nulls, new_values, new_nulls, changed)
+                                : program::InterpretUpdate(*update, tviews_jit_datum_equal, old_values, old_nulls,
+                                                           new_values, new_nulls, changed);
+}
+
+bool NodePrograms::Key(const program::Word *values, const bool *nulls, program::Word *out) const {
+    return (key_fn != nullptr ? key_fn(values, nulls, out) : program::InterpretKey(*key, values, nulls, out)) != 0;
+}
+
+NodePrograms ProgramsOf(const CompiledTview *tv, int node, bool compiled) noexcept {
+    NodePrograms k{};
+    const ProgramSet *set = tv->programs;
+    k.update = &set->updates[node];
     k.key = &set->keys[node];
-    if (compiled && set->state == KernelSet::State::kCompiled) {
-        if (k.update != nullptr) k.update_fn = set->update_fns[node];
+    k.whole_row = set->whole_row[node];
+    if (compiled && set->state == ProgramSet::State::kCompiled) {
+        k.update_fn = set->update_fns[node];
         k.key_fn = set->key_fns[node];
     }
     return k;

@@ -15,8 +15,9 @@
 // ExecutorStart of the instrumented statement.
 #include "boundary/guard.hpp"
 #include "catalog/catalog.hpp"
+#include "catalog/relations.hpp"
 #include "core/error.hpp"
-#include "runtime/kernel.hpp"
+#include "runtime/compiled_tview.hpp"
 #include "runtime/stats.hpp"
 #include "runtime/tiers.hpp"
 #include "runtime/tview_cache.hpp"
@@ -113,11 +114,10 @@ List *StatementWrites(PlannedStmt *stmt) {
     return out;
 }
 
+// The relation's qualified name, or its OID when it is gone.
 char *RelName(Oid relid) {
-    char *rel = get_rel_name(relid);
-    char *nsp = get_namespace_name(get_rel_namespace(relid));
-    if (rel == nullptr || nsp == nullptr) return psprintf("%u", relid);
-    return quote_qualified_identifier(nsp, rel);
+    if (get_rel_name(relid) == nullptr) return psprintf("%u", relid);
+    return catalog::QualifiedName(relid);
 }
 
 char *ColumnsOf(Oid relid, const AttrNumber *attnos, int n) {
@@ -191,43 +191,17 @@ void EmitKernel(ExplainState *es, const runtime::CompiledTview *tv, Oid source, 
     for (int n = 0; n < tv->nnodes; n++) {
         const runtime::CompiledNode &node = tv->nodes[n];
         if (node.relid != source) continue;
+        const runtime::KernelStep &step = node.steps[kind];
         List *patches = NIL;
-        const char *action;
-        if (node.child_scope) {
-            action = "recomputes the aggregates reading the row in its parents (counts and integer sums from the change)";
-        } else if (change == runtime::ChangeKind::kInsert) {
-            action = n == 0 ? "computes the new TVIEW rows" : "recomputes the TVIEW rows that reach the row";
-        } else if (change == runtime::ChangeKind::kDelete) {
-            action = n == 0 ? "deletes the TVIEW rows" : "recomputes the TVIEW rows that reached the row";
-        } else {
-            action = "patches the leaves reading changed columns; recomputes on a change of a structural column";
+        for (int i = 0; i < step.npatched; i++) {
+            const runtime::CompiledLeaf &leaf = tv->leaves[step.patched_leaves[i]];
+            patches = lappend(patches, psprintf("%s <- %s%s", LeafName(tv, leaf), AttnoList(node.relid, step.patched_reads[i]),
+                                                leaf.counter.kind != runtime::CounterKind::kNone ? " (counter)" : ""));
         }
-        // The leaves a change of this node rewrites from the change: for an update, those reading
-        // a column that is not a key or structural (the others recompute the row); for a row
-        // aggregated by a subquery, the aggregates reading it.
-        Bitmapset *keys = nullptr;
-        if (n == 0)
-            for (int k = 0; k < tv->nkey; k++) keys = bms_add_member(keys, tv->root_key[k]);
-        else
-            for (int k = 0; k < node.nkeys; k++) keys = bms_add_member(keys, node.key_attnos[k]);
-        Bitmapset *recomputing = bms_union(node.structural, keys);
-        if (change == runtime::ChangeKind::kUpdate || node.child_scope) {
-            for (int l = 0; l < tv->nleaves; l++) {
-                const runtime::CompiledLeaf &leaf = tv->leaves[l];
-                if (leaf.value == nullptr || !bms_is_member(n, leaf.input_nodes)) continue;
-                Bitmapset *reads = leaf.input_attnos[n];
-                if (!node.child_scope) {
-                    reads = bms_difference(reads, recomputing);
-                    if (bms_is_empty(reads)) continue;
-                }
-                patches = lappend(patches, psprintf("%s <- %s%s", LeafName(tv, leaf), AttnoList(node.relid, reads),
-                                                    leaf.counter.kind != runtime::CounterKind::kNone ? " (counter)" : ""));
-            }
-        }
-        ExplainPropertyText("Action", action, es);
+        ExplainPropertyText("Action", step.action, es);
         ExplainPropertyText("Finds Rows", Lineage(tv, n), es);
         if (change == runtime::ChangeKind::kUpdate && !node.child_scope) {
-            ExplainPropertyText("Recomputes On", AttnoList(node.relid, bms_intersect(recomputing, node.used)), es);
+            ExplainPropertyText("Recomputes On", AttnoList(node.relid, step.recomputes_on), es);
             if (node.conditional) ExplainPropertyText("Conditional Join", "every change recomputes", es);
         }
         if (patches != NIL) ExplainPropertyList("Patches", patches, es);

@@ -224,18 +224,6 @@ void CheckAlterTable(const AlterTableStmt *stmt) {
     }
 }
 
-// RAII: the window in which CREATE TABLE ... USING tview_am AS SELECT may fill its new table.
-class TviewCreationWindow {
-public:
-    TviewCreationWindow() : previous_(am::SetTviewCreation(true)) {}
-    ~TviewCreationWindow() { am::SetTviewCreation(previous_); }
-    TviewCreationWindow(const TviewCreationWindow &) = delete;
-    TviewCreationWindow &operator=(const TviewCreationWindow &) = delete;
-
-private:
-    bool previous_;
-};
-
 // CREATE OR REPLACE VIEW of a view a TVIEW reads would change the TVIEW's definition underneath it.
 void CheckReplaceView(const ViewStmt *stmt) {
     if (!stmt->replace) return;
@@ -308,9 +296,12 @@ void ProcessUtilityBody(PlannedStmt *pstmt, const char *query_string, bool read_
     }
 
     auto run = prev_process_utility != nullptr ? prev_process_utility : standard_ProcessUtility;
+    // CREATE TABLE ... USING tview_am AS SELECT fills its new table in a creation scope; an error
+    // inside ends the scope with the (sub)transaction it aborts.
     auto run_standard = [&] {
-        TviewCreationWindow window;
+        int scope = pg::Call(runtime::EnterCreationScope);
         pg::Call(run, pstmt, query_string, read_only_tree, context, params, query_env, dest, qc);
+        pg::Call(runtime::LeaveScope, scope);
     };
     if (creates_tview) {
         auto *ctas = castNode(CreateTableAsStmt, stmt);

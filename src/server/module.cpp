@@ -1,5 +1,5 @@
-// module.cpp: loading the library: PG_MODULE_MAGIC, _PG_init, the settings, and the check that
-// pg_tviews was preloaded.
+// module.cpp: loading the library: PG_MODULE_MAGIC, _PG_init, every setting (GUC) pg_tviews
+// defines, and the check that pg_tviews was preloaded.
 //
 // Regime: entry points (guarded) and PostgreSQL side. pg_tviews must be in
 // shared_preload_libraries: its utility hook has to exist before the first
@@ -10,6 +10,7 @@
 #include "am/tview_am.hpp"
 #include "boundary/guard.hpp"
 #include "core/error.hpp"
+#include "runtime/maintain.hpp"
 #include "runtime/stats.hpp"
 #include "runtime/tiers.hpp"
 #include "runtime/tview_cache.hpp"
@@ -34,7 +35,13 @@ void DefineSettings() {
         "pg_tviews.restore_mode", "Lets this session write rows of TVIEWs directly (for pg_restore).",
         "Only for loading a dump: rows written in restore mode are not checked against the TVIEW's definition.",
         &am::restore_mode, false, PGC_SUSET, 0, nullptr, nullptr, nullptr);
-    runtime::DefineJitSettings();
+    DefineCustomBoolVariable("pg_tviews.jit", "Runs TVIEW refresh kernels as native code compiled with LLVM.",
+                             "Off: every kernel runs in the interpreter (the results are the same).",
+                             &runtime::jit_enabled, true, PGC_USERSET, 0, nullptr, nullptr, nullptr);
+    DefineCustomIntVariable("pg_tviews.jit_threshold",
+                            "Runs of a refresh kernel in a backend before the TVIEW's kernels are compiled.",
+                            "0 compiles them before their first run.", &runtime::jit_threshold, 100, 0, INT_MAX,
+                            PGC_USERSET, 0, nullptr, nullptr, nullptr);
     MarkGUCPrefixReserved("pg_tviews");
 }
 }  // namespace
@@ -44,7 +51,7 @@ bool Preloaded() { return preloaded; }
 void Init() {
     preloaded = process_shared_preload_libraries_in_progress;
     DefineSettings();
-    am::RegisterXactCallbacks();
+    runtime::RegisterScopeReset();
     runtime::RegisterCacheInvalidation();
     if (preloaded) {
         InstallHooks();

@@ -4,8 +4,8 @@
 #include "boundary/guard.hpp"
 #include "definition/create.hpp"
 #include "catalog/catalog.hpp"
-#include "definition/settings.hpp"
 #include "runtime/maintain.hpp"
+#include "runtime/refresh.hpp"
 #include "runtime/tview_cache.hpp"
 
 extern "C" {
@@ -67,10 +67,9 @@ void RefreshTview(Oid relid) {
     tviews::catalog::TviewRow *row = RequireTview(relid);
     if (!tviews::pg::OwnsClass(relid, GetUserId()))
         aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
-    tviews::runtime::OwnerContext owner;
-    tviews::runtime::EnterOwnerContext(GetUserId(), row->settings, &owner);
+    int scope = tviews::runtime::EnterScope(GetUserId(), row->settings);
     tviews::runtime::FullRefresh(relid, tviews::catalog::CurrentDefinition(row->query_tree));
-    tviews::runtime::LeaveOwnerContext(&owner);
+    tviews::runtime::LeaveScope(scope);
     if (!row->populated) tviews::catalog::SetPopulated(relid, true);
     CacheInvalidateRelcacheByRelid(relid);
 }
@@ -93,9 +92,9 @@ void Invalidate(Oid relid) {
 Datum Verify(FunctionCallInfo fcinfo) {
     Oid relid = PG_GETARG_OID(0);
     tviews::catalog::TviewRow *row = RequireTview(relid);
-    int level = tviews::definition::ApplyPinnedSettings(row->settings);
+    int scope = tviews::runtime::EnterScope(GetUserId(), row->settings);
     int64 differences = tviews::runtime::CountDifferences(relid, tviews::catalog::CurrentDefinition(row->query_tree));
-    AtEOXact_GUC(false, level);
+    tviews::runtime::LeaveScope(scope);
     PG_RETURN_INT64(differences);
 }
 

@@ -1,8 +1,9 @@
 // boundary_probes.cpp: SQL-callable probes that exercise the C++/PostgreSQL error boundary.
 //
-// Regime: entry points (guarded). These are not part of the extension's SQL interface: the
-// regression suite declares them itself (CREATE FUNCTION ... AS 'pg_tviews', 'pg_tviews_test_...'),
-// which only a superuser can do. They show that
+// Regime: entry points (guarded). These are not part of the extension: they are built into a
+// module of their own, pg_tviews_probes, that only test builds make and only the test suites
+// stage (never installed); the regression suite declares them itself (CREATE FUNCTION ... AS
+// 'pg_tviews_probes', 'pg_tviews_test_...'). They show that
 //  - a C++ exception thrown inside the extension becomes an ERROR with its SQLSTATE, detail and
 //    hint, and the backend survives;
 //  - an ERROR raised by PostgreSQL under C++ code runs the destructors of the C++ objects it
@@ -12,6 +13,10 @@
 
 extern "C" {
 #include "utils/builtins.h"
+}
+
+extern "C" {
+PG_MODULE_MAGIC;
 }
 
 #include <new>

@@ -289,3 +289,33 @@ SELECT pg_tviews_alter('no_such_tview', 'this is not SQL');
     EXPECT_EQ(v[1], "42P01 relation \"w\" does not exist");
     EXPECT_EQ(v[2], "42P01 relation \"no_such_tview\" does not exist");  // the TVIEW first, as the server
 }
+
+// Counters are a planner rule, so the checker's plans carry them as the server's do: counts and
+// integer sums of a subquery's child rows correlated only by its edge, bare or in COALESCE(x, 0).
+TEST(Checker, FindsCounters) {
+    auto files = Check(R"(
+CREATE TABLE tv_counts USING tview_am AS
+SELECT p.pk_post,
+       (SELECT count(*) FROM tb_comment c WHERE c.fk_post = p.pk_post) AS n,
+       COALESCE((SELECT sum(c.id) FROM tb_comment c WHERE c.fk_post = p.pk_post), 0) AS s,
+       (SELECT count(c.body) FROM tb_comment c WHERE c.fk_post = p.pk_post) AS nb,
+       (SELECT count(DISTINCT c.body) FROM tb_comment c WHERE c.fk_post = p.pk_post) AS distinct_bodies,
+       (SELECT count(*) FROM tb_comment c WHERE c.fk_post = p.pk_post AND c.body <> '') AS filtered,
+       COALESCE((SELECT sum(c.id) FROM tb_comment c WHERE c.fk_post = p.pk_post), 1) AS not_zero
+  FROM tb_post p;
+)");
+    ASSERT_TRUE(files.errors.empty());
+    ASSERT_EQ(files.tviews.size(), 1u);
+    auto result = Plan(files.tviews[0]);
+    ASSERT_TRUE(std::holds_alternative<planner::RefreshPlan>(result)) << std::get<planner::Refusal>(result).message;
+    const auto &plan = std::get<planner::RefreshPlan>(result);
+    using Kind = planner::Counter::Kind;
+    std::vector<Kind> kinds;
+    for (const auto &leaf : plan.leaves) kinds.push_back(leaf.counter.kind);
+    EXPECT_EQ(kinds, (std::vector<Kind>{Kind::kNone, Kind::kCountStar, Kind::kSumInt, Kind::kCountColumn, Kind::kNone,
+                                        Kind::kNone, Kind::kNone}));
+    const planner::Leaf &sum = plan.leaves[2];
+    EXPECT_EQ(sum.counter.attno, 1);
+    EXPECT_GT(plan.nodes[sum.counter.node].scope, 0);  // the rows its subquery aggregates
+    EXPECT_NE(sum.counter.node, plan.leaves[1].counter.node);
+}

@@ -1114,7 +1114,7 @@ TEST(PlannerFunctions, ImmutableBuiltinWithASessionPrefixIsAccepted) {
 
 // age(timestamptz) and age(timestamp) with one argument are STABLE builtins that compute
 // age(current_date, $1) (system_functions.sql), and age(xid) measures from the current
-// transaction: all depend on time, like now(), which tview-semantics.md says to refuse.
+// transaction: all depend on time, like now(), which docs/semantics.md says to refuse.
 //
 // BUG: "age" is neither in SessionDependentNames() nor caught by a prefix, so these are accepted
 // and a TVIEW row would depend on the day it was last maintained. (FunctionRef carries no

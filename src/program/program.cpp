@@ -1,7 +1,7 @@
-// program.cpp: the interpreted tier of the per-row kernel programs (see program.hpp).
-#include "kernel/program.hpp"
+// program.cpp: the interpreted tier: runs the per-row programs of program.hpp in C++.
+#include "program/program.hpp"
 
-namespace tviews::kernel {
+namespace tviews::program {
 
 int32_t InterpretUpdate(const UpdateProgram &program, DatumEqualFn equal, const Word *old_values,
                         const bool *old_nulls, const Word *new_values, const bool *new_nulls, Word *changed) {
@@ -59,4 +59,4 @@ std::string Describe(const KeyProgram &program) {
     return out;
 }
 
-}  // namespace tviews::kernel
+}  // namespace tviews::program

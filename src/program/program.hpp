@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace tviews::kernel {
+namespace tviews::program {
 
 using Word = uint64_t;  // a Datum
 
@@ -69,4 +69,4 @@ int32_t InterpretKey(const KeyProgram &program, const Word *values, const bool *
 std::string Describe(const UpdateProgram &program);
 std::string Describe(const KeyProgram &program);
 
-}  // namespace tviews::kernel
+}  // namespace tviews::program
