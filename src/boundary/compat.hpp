@@ -4,10 +4,10 @@
 // (The LLVM side is llvm_compat.hpp.) Each wrapper is a thin call: it may ereport like the
 // server function it wraps.
 //
-// Regime: PostgreSQL side (included by guard.hpp, after pg.hpp).
+// Regime: PostgreSQL side (included by pg.hpp, after the server's base headers).
 #pragma once
 
-#include "boundary/pg.hpp"
+#include "boundary/pg_base.hpp"
 
 extern "C" {
 #include "access/genam.h"
