@@ -1,16 +1,29 @@
 # pg_tviews front door (GNU make). CMake does the building; the scripts in scripts/ run the
 # suites against private temporary clusters. `make help` lists the targets.
 
+# PG: the PostgreSQL major version to build and test for (15, 17 or 18). 15 is this machine's
+# own server; 17 and 18 build and run inside a Debian root (scripts/pg-root.sh: Debian 13 for
+# 17, unstable for 18) built on first use and cached outside the repository, each in its own
+# build directory (build-pg17, build-pg18). PG_TVIEWS_NATIVE=1 uses a server installed here.
+PG         ?= 15
 BUILD_TYPE ?= RelWithDebInfo
-BUILD_DIR  ?= build
+BUILD_DIR  ?= $(if $(filter 15,$(PG)),build,build-pg$(PG))
 JOBS       ?= 2
-PG_BIN     ?= /usr/lib/postgresql/15/bin
+PG_BIN     ?= /usr/lib/postgresql/$(PG)/bin
 PG_PKGLIB  := $(shell $(PG_BIN)/pg_config --pkglibdir 2>/dev/null)
 PG_REGRESS ?= $(PG_PKGLIB)/pgxs/src/test/regress/pg_regress
 CMAKE_EXTRA_FLAGS ?=
 SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)
 
-export BUILD_TYPE PG_BIN
+export BUILD_TYPE PG PG_BIN
+
+ifeq ($(if $(filter 15,$(PG)),,$(if $(PG_TVIEWS_IN_ROOT)$(PG_TVIEWS_NATIVE),,wrap)),wrap)
+# ---- PG=17 / PG=18 on this machine: every target runs inside that server's Debian root -----
+WRAPPED_GOALS := $(or $(MAKECMDGOALS),all)
+.PHONY: $(WRAPPED_GOALS)
+$(WRAPPED_GOALS):
+	$(SUDO) scripts/pg-root.sh $(PG) $(MAKE) $@ PG=$(PG) BUILD_DIR=$(BUILD_DIR)
+else
 
 .PHONY: all configure build install installcheck test unit test-regress test-isolation \
         test-tap test-sql demo demo-stop bench bench-compare bench-kernels soak fuzz clean debug-test help deps \
@@ -22,7 +35,7 @@ deps:
 	scripts/install-deps.sh
 
 configure:
-	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_EXTRA_FLAGS)
+	cmake -S . -B $(BUILD_DIR) -DPG=$(PG) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(CMAKE_EXTRA_FLAGS)
 
 build: configure
 	cmake --build $(BUILD_DIR) -j$(JOBS)
@@ -60,6 +73,7 @@ test-sql: build
 # unit tests fail, and fails if anything failed.
 test: deps
 	$(MAKE) build
+	@echo "===== PostgreSQL $(PG) ====="
 	@rc=0; \
 	echo "===== unit (ctest) ====="; \
 	ctest --test-dir $(BUILD_DIR) --output-on-failure || rc=1; \
@@ -89,7 +103,7 @@ fuzz: deps
 
 # Same as `test`, with a Debug build and assertions in build-debug/.
 debug-test:
-	$(MAKE) test BUILD_DIR=build-debug BUILD_TYPE=Debug \
+	$(MAKE) test BUILD_DIR=$(if $(filter 15,$(PG)),build-debug,build-pg$(PG)-debug) BUILD_TYPE=Debug \
 	  CMAKE_EXTRA_FLAGS=-DPG_TVIEWS_ASSERTS=ON
 
 demo:
@@ -135,8 +149,8 @@ clean:
 	rm -rf $(BUILD_DIR)
 
 help:
-	@echo "make [all]         configure + build ($(BUILD_DIR)/, BUILD_TYPE=$(BUILD_TYPE))"
-	@echo "make install       install into the system PostgreSQL 15 (sudo if not root)"
+	@echo "make [all]         configure + build ($(BUILD_DIR)/, BUILD_TYPE=$(BUILD_TYPE), PG=$(PG))"
+	@echo "make install       install into the system PostgreSQL $(PG) (sudo if not root)"
 	@echo "make test          deps + build + unit tests + regress, isolation and TAP suites"
 	@echo "make unit | test-regress | test-isolation | test-tap | test-sql"
 	@echo "make installcheck  pg_regress against a running server (PGHOST/PGPORT)"
@@ -145,3 +159,6 @@ help:
 	@echo "make bench         the benchmark (bench/README.md; BENCH_SUITE, BENCH_SECONDS, ...)"
 	@echo "make bench-compare BEFORE=build-dir AFTER=build-dir   two builds side by side (W1 W3 C1)"
 	@echo "make demo | demo-stop | bench-kernels | clean"
+	@echo "PG=17 or PG=18 (any target): build and test against that server, inside its Debian root"
+
+endif

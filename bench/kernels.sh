@@ -29,16 +29,16 @@ log() { echo "kernels: $*" >&2; }
 
 WORK=$(cluster_mktemp pg_tviews-kernels)
 cluster_remove_on_exit "$WORK"
-PG=$WORK/pg
-mkdir -p "$PG"
-BIN=$(cluster_stage "$BUILD_DIR" "$PG/install") || exit 1
-cluster_init "$PG" "$PORT" "$BIN" "shared_buffers = 1GB
+CLUSTER_DIR=$WORK/pg
+mkdir -p "$CLUSTER_DIR"
+BIN=$(cluster_stage "$BUILD_DIR" "$CLUSTER_DIR/install") || exit 1
+cluster_init "$CLUSTER_DIR" "$PORT" "$BIN" "shared_buffers = 1GB
 max_wal_size = 4GB
 checkpoint_timeout = 30min
 autovacuum = off"
-cluster_start "$PG" "$BIN" || exit 1
-cluster_stop_on_exit "$PG" "$BIN"
-psql_in() { cluster_psql "$PG" "$PORT" "$BIN" "$@"; }
+cluster_start "$CLUSTER_DIR" "$BIN" || exit 1
+cluster_stop_on_exit "$CLUSTER_DIR" "$BIN"
+psql_in() { cluster_psql "$CLUSTER_DIR" "$PORT" "$BIN" "$@"; }
 
 log "loading 10,000 users and 100,000 posts, creating tv_post"
 psql_in postgres -c 'CREATE DATABASE kernels'

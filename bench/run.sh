@@ -132,7 +132,7 @@ RUN_CONFIGS=()   # configurations pgbench runs on, in this order
 WANT_MATVIEW=0
 for cfg in $BENCH_CONFIGS; do
   case "$cfg" in
-    plain|tviews|tviews_nojit|triggers) RUN_CONFIGS+=("$cfg") ;;
+    plain|tviews|tviews_nojit|triggers|ivm) RUN_CONFIGS+=("$cfg") ;;
     matview) WANT_MATVIEW=1 ;;
     *) die_usage "BENCH_CONFIGS: unknown configuration '$cfg'" ;;
   esac

@@ -17,7 +17,7 @@
 # cluster_remove_on_exit. Defines only cluster_* functions and CLUSTER_* variables, and unsets
 # the libpq environment (PGHOST, PGPORT, ...) so that nothing reaches another server.
 
-PG_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+PG_BIN=${PG_BIN:-/usr/lib/postgresql/${PG:-15}/bin}
 CLUSTER_AS_ROOT=0
 [[ $(id -u) -eq 0 ]] && CLUSTER_AS_ROOT=1
 if [[ $CLUSTER_AS_ROOT -eq 1 ]]; then CLUSTER_USER=postgres; else CLUSTER_USER=$(id -un); fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: scripts/demo.sh [start|stop]        (make demo / make demo-stop)
-# start: installs deps, builds, installs pg_tviews into the system PostgreSQL 15, (re)starts a
+# start: installs deps, builds, installs pg_tviews into the system PostgreSQL $PG (default 15), (re)starts a
 #        private demo cluster (port 55440, socket in the cluster dir, no TCP) with pg_tviews
 #        preloaded, recreates database `demo`, runs docs/demo.sql in it and prints how to
 #        connect. The cluster lives in $BUILD_DIR/demo, or /tmp/pg_tviews-demo when running as
@@ -16,6 +16,7 @@ PORT=55440
 FALLBACK_DIR=/tmp/pg_tviews-demo
 action=${1:-start}
 # shellcheck source=cluster.sh
+PG=${PG:-15}
 source "$ROOT/scripts/cluster.sh"     # PG_BIN: the server the demo installs into and runs
 CLUSTER_LOG_PREFIX=demo
 
@@ -46,7 +47,7 @@ esac
 
 # ---- deps, build, system install ------------------------------------------------------
 "$ROOT/scripts/install-deps.sh"
-cmake -S "$ROOT" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
+cmake -S "$ROOT" -B "$BUILD_DIR" -DPG="$PG" -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
 cmake --build "$BUILD_DIR" -j2
 if [[ $CLUSTER_AS_ROOT -eq 1 ]]; then
   cmake --install "$BUILD_DIR"

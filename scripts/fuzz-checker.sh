@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: scripts/fuzz-checker.sh [SECONDS]   (default 20)
-# Builds the libFuzzer target of pg_tviews_check (test/fuzz/checker_fuzz.cpp) with clang-14,
+# Builds the libFuzzer target of pg_tviews_check (test/fuzz/checker_fuzz.cpp) with the clang of
+# PostgreSQL $PG's LLVM (15: clang-14, 17: clang-19, 18: clang-21),
 # AddressSanitizer and UndefinedBehaviorSanitizer, and runs it for SECONDS from the seed corpus
 # (test/fuzz/seeds and the checker's agreement corpus test/checker) plus what earlier runs found
 # ($BUILD_DIR/fuzz-corpus). Fails on a crash, a
@@ -10,7 +11,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_DIR=${BUILD_DIR:-$ROOT/build}
 [[ "$BUILD_DIR" = /* ]] || BUILD_DIR="$ROOT/$BUILD_DIR"
 SECONDS_TO_RUN=${1:-20}
-CXX=${FUZZ_CXX:-clang++-14}
+case "${PG:-15}" in 17) llvm=19 ;; 18) llvm=21 ;; *) llvm=14 ;; esac
+CXX=${FUZZ_CXX:-clang++-$llvm}
 command -v "$CXX" >/dev/null || { echo "fuzz-checker: $CXX missing (scripts/install-deps.sh)" >&2; exit 1; }
 mkdir -p "$BUILD_DIR/fuzz-corpus" "$BUILD_DIR/fuzz-artifacts"
 BIN=$BUILD_DIR/checker_fuzz
@@ -19,7 +21,9 @@ for f in "$ROOT"/src/checker/*.cpp; do [[ $f == */main.cpp ]] || SOURCES+=("$f")
 newest=$(ls -t "${SOURCES[@]}" "$ROOT"/src/checker/*.hpp "$ROOT"/src/planner/*.hpp | head -n 1)
 if [[ ! -x "$BIN" || "$newest" -nt "$BIN" ]]; then
   echo "fuzz-checker: building $BIN"
+  grammar=$(sed -n 's/^#define PG_MAJORVERSION "\([0-9]*\)"/\1/p' /usr/include/pg_query.h)
   "$CXX" -std=gnu++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+    -DPG_TVIEWS_GRAMMAR_MAJOR="${grammar:-15}" \
     -I"$ROOT/src" "${SOURCES[@]}" /usr/lib/x86_64-linux-gnu/libpg_query.a -lpthread -o "$BIN"
 fi
 echo "fuzz-checker: running for ${SECONDS_TO_RUN}s"

@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages pg_tviews needs to build and test (PostgreSQL 15 server,
-# headers and test tools, LLVM 14, GoogleTest, libpg_query, IPC::Run, CMake, g++, clang 14 with
-# libFuzzer for the checker's fuzz target).
+# Installs the Debian packages pg_tviews needs to build and test for PostgreSQL $PG (default 15:
+# Debian 12's server, headers and test tools, LLVM 14; in the Debian root of PG=17 or PG=18, that
+# server and the LLVM its JIT is built on: 19 or 21), GoogleTest, libpg_query, IPC::Run, CMake,
+# g++, clang with libFuzzer for the checker's fuzz target.
 # Does nothing (and prints one line) when everything is already installed.
 set -euo pipefail
 
+PG=${PG:-15}
+case "$PG" in
+  15) llvm=14 ;;
+  17) llvm=19 ;;
+  18) llvm=21 ;;
+  *) echo "install-deps: PG=$PG: pg_tviews builds for PostgreSQL 15, 17 and 18" >&2; exit 2 ;;
+esac
 packages=(
-  postgresql-15 postgresql-server-dev-15 postgresql-client-15
-  libpg-query-dev llvm-14-dev libgtest-dev libipc-run-perl clang-14 libclang-rt-14-dev
+  "postgresql-$PG" "postgresql-server-dev-$PG" "postgresql-client-$PG"
+  libpg-query-dev "llvm-$llvm-dev" libgtest-dev libipc-run-perl "clang-$llvm" "libclang-rt-$llvm-dev"
   cmake g++ make perl
 )
+# PostgreSQL 18's JIT is a package of its own
+[[ $PG == 18 ]] && packages+=(postgresql-18-jit)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -13,7 +13,8 @@
 # /usr/lib/postgresql/15/bin), PROVE_FLAGS (extra prove flags),
 # PG_TVIEWS_TIERS (default "compiled interpreted"), PG_TVIEWS_TAP_TESTS (TAP files to run,
 # e.g. "t/060_soak.pl"; default all),
-# PG_TVIEWS_KEEP_TMP=1 (keep the /tmp work dir even on success).
+# PG_TVIEWS_KEEP_TMP=1 (keep the /tmp work dir even on success), PG (PostgreSQL major version,
+# default 15: the server in /usr/lib/postgresql/$PG).
 # Last line of output: "N passed, N failed" (suites).
 set -euo pipefail
 
@@ -94,7 +95,7 @@ check_suite() {
 AS_ROOT=0
 [[ $(id -u) -eq 0 ]] && AS_ROOT=1
 if [[ $AS_ROOT -eq 1 ]]; then
-  id postgres >/dev/null 2>&1 || { echo "run-tests: running as root needs a 'postgres' user (postgresql-15 creates it)" >&2; exit 1; }
+  id postgres >/dev/null 2>&1 || { echo "run-tests: running as root needs a 'postgres' user (postgresql-$PG creates it)" >&2; exit 1; }
   WORK=$(mktemp -d /tmp/pg_tviews-test.XXXXXX)
   SRC=$WORK/src
   STAGE=$WORK/install

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: scripts/stage-install.sh BUILD_DIR DEST        (PG_BIN: the server's bin directory,
-# default /usr/lib/postgresql/15/bin)
-# Builds a private, relocated PostgreSQL 15 install tree at DEST holding the freshly built
+# default /usr/lib/postgresql/$PG/bin, PG defaulting to 15)
+# Builds a private, relocated PostgreSQL install tree at DEST holding the freshly built
 # pg_tviews.so and extension files, so the test suites never need root and always test the
 # current build. Server binaries are copied (the server resolves paths from its own
 # location), everything else from the system install is symlinked.
@@ -19,7 +19,7 @@ BUILD_DIR=$(cd "$1" && pwd)
 mkdir -p "$2"
 DEST=$(cd "$2" && pwd)
 
-SYS_BIN=${PG_BIN:-/usr/lib/postgresql/15/bin}
+SYS_BIN=${PG_BIN:-/usr/lib/postgresql/${PG:-15}/bin}
 if [[ ! -x "$SYS_BIN/pg_config" ]]; then
   echo "stage-install: $SYS_BIN/pg_config not found (run scripts/install-deps.sh)" >&2
   exit 1

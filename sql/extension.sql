@@ -12,7 +12,10 @@ SELECT extconfig::regclass[] AS dumped_tables FROM pg_extension WHERE extname = 
 \d tviews.tview
 
 -- What it was built against.
-SELECT tviews.build_info() ~ '^pg_tviews [0-9.]+ for PostgreSQL 15, LLVM 14\.' AS build_info_ok;
+-- The server it was built for, and the LLVM that server's JIT links (15: 14, 17: 19, 18: 21).
+SELECT tviews.build_info() ~ format('^pg_tviews [0-9.]+ for PostgreSQL %s, LLVM %s\.', v, llvm) AS build_info_ok
+  FROM (SELECT current_setting('server_version_num')::int / 10000 AS v) s,
+       LATERAL (SELECT CASE v WHEN 15 THEN 14 WHEN 17 THEN 19 WHEN 18 THEN 21 END AS llvm) l;
 
 -- The pg_tviews. settings prefix is reserved: typos are errors, not silent placeholders.
 SET pg_tviews.restore_mod = on;

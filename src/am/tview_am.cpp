@@ -55,7 +55,7 @@ TM_Result tview_tuple_delete(Relation rel, ItemPointer tid, CommandId cid, Snaps
 
 TM_Result tview_tuple_update(Relation rel, ItemPointer otid, TupleTableSlot *slot, CommandId cid, Snapshot snapshot,
                              Snapshot crosscheck, bool wait, TM_FailureData *tmfd, LockTupleMode *lockmode,
-                             bool *update_indexes) {
+                             tviews::pg::UpdateIndexes *update_indexes) {
     CheckWrite(rel);
     return Heap()->tuple_update(rel, otid, slot, cid, snapshot, crosscheck, wait, tmfd, lockmode, update_indexes);
 }

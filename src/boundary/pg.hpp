@@ -1,40 +1,9 @@
-// pg.hpp: the one way PostgreSQL-side files include the server's headers.
+// pg.hpp: the one way PostgreSQL-side files include the server's headers: the base headers
+// (pg_base.hpp) and the version boundary (compat.hpp: server APIs whose spelling differs between
+// 15, 17 and 18).
 //
-// Regime: PostgreSQL side. Include this first, before any C++ standard header: port.h renames
-// snprintf and friends, and libstdc++'s <cstdio> undoes that only when it comes after. Further
-// server headers go inside their own extern "C" block in the including file.
+// Regime: PostgreSQL side. Include this first, before any C++ standard header (see pg_base.hpp).
 #pragma once
 
-#include <type_traits>
-
-// g++ has no __builtin_types_compatible_p in C++; the server headers use it in static asserts.
-#ifndef __builtin_types_compatible_p
-#define __builtin_types_compatible_p(a, b) (std::is_same_v<a, b>)
-#endif
-
-extern "C" {
-#include "postgres.h"
-#include "fmgr.h"
-}
-
-// PG15 leaves PGDLLEXPORT empty on ELF; with -fvisibility=hidden the symbols the server looks up
-// (Pg_magic_func, _PG_init, pg_finfo_*, SQL-callable functions) must be exported explicitly.
-#undef PGDLLEXPORT
-#define PGDLLEXPORT __attribute__((visibility("default")))
-
-// Declares a SQL-callable C function whose body is C++: the exported symbol is a single guarded
-// call (see guard.hpp) into NAME_impl, which may throw tviews::Error or pg errors freely.
-#define TVIEWS_FUNCTION(name)                                                   \
-    static Datum name##_impl(PG_FUNCTION_ARGS);                                 \
-    extern "C" {                                                                \
-    PGDLLEXPORT Datum name(PG_FUNCTION_ARGS);                                   \
-    PGDLLEXPORT const Pg_finfo_record *pg_finfo_##name(void);                   \
-    const Pg_finfo_record *pg_finfo_##name(void) {                              \
-        static const Pg_finfo_record my_finfo = {1};                            \
-        return &my_finfo;                                                       \
-    }                                                                           \
-    Datum name(PG_FUNCTION_ARGS) {                                              \
-        return tviews::pg::Guarded([&]() -> Datum { return name##_impl(fcinfo); }); \
-    }                                                                           \
-    }                                                                           \
-    static Datum name##_impl(PG_FUNCTION_ARGS)
+#include "boundary/pg_base.hpp"
+#include "boundary/compat.hpp"

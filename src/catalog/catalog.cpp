@@ -38,7 +38,7 @@ enum Attr {
 };
 
 Oid CatalogIndexRelid(Relation catalog) {
-    Oid pk = RelationGetPrimaryKeyIndex(catalog);
+    Oid pk = pg::PrimaryKeyIndex(catalog);
     if (!OidIsValid(pk)) elog(ERROR, "pg_tviews catalog tviews.tview has no primary key");
     return pk;
 }

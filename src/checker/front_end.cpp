@@ -401,4 +401,6 @@ CheckedFiles ReadFiles(const std::vector<Input> &inputs) {
     return out;
 }
 
+std::string GrammarVersion() { return PG_VERSION; }
+
 }  // namespace tviews::checker

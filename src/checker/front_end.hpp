@@ -58,6 +58,10 @@ struct CheckedFiles {
 
 CheckedFiles ReadFiles(const std::vector<Input> &inputs);
 
+// The PostgreSQL grammar the checker parses: libpg_query's version of the server's parser
+// ("17.4"), fixed when the checker is built.
+std::string GrammarVersion();
+
 // file:line:column of `offset` in `text`.
 Location LocationOf(const std::string &file, const std::string &text, int offset);
 

@@ -1,6 +1,6 @@
 // main.cpp: pg_tviews_check, TVIEW definitions checked without a server.
 //
-// Usage: pg_tviews_check [--json] [--dot] FILE...
+// Usage: pg_tviews_check [--json] [--dot] FILE...      pg_tviews_check --version
 // Reads the schema and the TVIEW definitions of the SQL files (in order, as one migration) and
 // says for each TVIEW whether pg_tviews will accept it, with the same reason and SQLSTATE the
 // server gives when it refuses, its sources and join keys, and the indexes maintenance needs
@@ -17,6 +17,10 @@
 
 #include "checker/front_end.hpp"
 #include "planner/planner.hpp"
+
+#ifndef PG_TVIEWS_VERSION
+#define PG_TVIEWS_VERSION "unknown"
+#endif
 
 using namespace tviews;
 
@@ -129,8 +133,12 @@ int main(int argc, char **argv) {
         std::string arg = argv[i];
         if (arg == "--json") json = true;
         else if (arg == "--dot") dot = true;
-        else if (arg == "--help" || arg == "-h") {
-            std::cout << "usage: pg_tviews_check [--json] [--dot] FILE...\n";
+        else if (arg == "--version") {
+            std::cout << "pg_tviews_check " << PG_TVIEWS_VERSION << ": PostgreSQL " << checker::GrammarVersion()
+                      << " grammar (libpg_query)\n";
+            return 0;
+        } else if (arg == "--help" || arg == "-h") {
+            std::cout << "usage: pg_tviews_check [--json] [--dot] FILE...\n       pg_tviews_check --version\n";
             return 0;
         } else {
             std::ifstream in(arg);

@@ -42,8 +42,17 @@ std::string TypeDisplay(std::string name) {
 
 namespace {
 
+// The built-in functions of the PostgreSQL version whose grammar the checker is built with
+// (PG_TVIEWS_GRAMMAR_MAJOR: libpg_query's major version, set by the build): each version's
+// table comes from that version's catalog.
 const Builtin kBuiltins[] = {
+#if PG_TVIEWS_GRAMMAR_MAJOR >= 18
+#include "checker/builtins_18.inc"
+#elif PG_TVIEWS_GRAMMAR_MAJOR >= 17
+#include "checker/builtins_17.inc"
+#else
 #include "checker/builtins.inc"
+#endif
 };
 
 }  // namespace

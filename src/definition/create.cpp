@@ -141,7 +141,7 @@ bool AttributeDropped(Oid relid, AttrNumber attno) {
 }
 
 
-bool OwnsRelation(Oid relid) { return pg_class_ownercheck(relid, GetUserId()); }
+bool OwnsRelation(Oid relid) { return pg::OwnsClass(relid, GetUserId()); }
 
 void RunDdl(const char *sql) {
     if (SPI_connect() != SPI_OK_CONNECT) elog(ERROR, "SPI_connect failed");
@@ -261,7 +261,7 @@ bool SameColumns(Oid tview, Query *query, char **why) {
 // The TVIEW columns (1-based) of its primary key, or NIL.
 List *PrimaryKeyColumns(Oid tview) {
     Relation rel = table_open(tview, AccessShareLock);
-    Oid pk = RelationGetPrimaryKeyIndex(rel);
+    Oid pk = pg::PrimaryKeyIndex(rel);
     List *cols = NIL;
     if (OidIsValid(pk)) {
         Relation index = index_open(pk, AccessShareLock);

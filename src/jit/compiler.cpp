@@ -5,6 +5,7 @@
 // comparison only when both values of a by-reference column are present, the changed-attno
 // bitset kept in SSA registers and stored once at the end.
 #include "jit/compiler.hpp"
+#include "boundary/llvm_compat.hpp"
 
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
@@ -162,7 +163,7 @@ struct Compiler::State {
         // pipeline (the IR is emitted already in the shape the optimizer would give it).
         auto machine = llvm::orc::JITTargetMachineBuilder::detectHost();
         if (!machine) return "cannot describe the host to LLVM: " + llvm::toString(machine.takeError());
-        machine->setCodeGenOptLevel(llvm::CodeGenOpt::None);
+        machine->setCodeGenOptLevel(compat::kCodeGenNone);
         auto created = llvm::orc::LLJITBuilder()
                            .setJITTargetMachineBuilder(std::move(*machine))
                            .setNumCompileThreads(0)
@@ -170,8 +171,7 @@ struct Compiler::State {
         if (!created) return "cannot start LLVM ORC: " + llvm::toString(created.takeError());
         std::unique_ptr<llvm::orc::LLJIT> made = std::move(*created);
         llvm::orc::SymbolMap helpers;
-        helpers[made->mangleAndIntern(kDatumEqual)] = llvm::JITEvaluatedSymbol(
-            llvm::pointerToJITTargetAddress(datum_equal), llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable);
+        helpers[made->mangleAndIntern(kDatumEqual)] = compat::FunctionSymbol(datum_equal);
         if (llvm::Error err = made->getMainJITDylib().define(llvm::orc::absoluteSymbols(std::move(helpers))))
             return "cannot bind the runtime's helpers: " + llvm::toString(std::move(err));
         jit = std::move(made);
@@ -199,7 +199,7 @@ Unit Compiler::Compile(const UnitRequest &request) noexcept {
         auto context = std::make_unique<llvm::LLVMContext>();
         auto module = std::make_unique<llvm::Module>(request.name, *context);
         module->setDataLayout(jit.getDataLayout());
-        module->setTargetTriple(jit.getTargetTriple().str());
+        compat::SetTargetTriple(*module, jit.getTargetTriple());
         if (std::string error = BuildModule(request, *module); !error.empty()) {
             unit.error = error;
             return unit;
@@ -216,7 +216,7 @@ Unit Compiler::Compile(const UnitRequest &request) noexcept {
                 else llvm::consumeError(found.takeError());
                 return 0;
             }
-            return found->getAddress();
+            return compat::AddressOf(*found);
         };
         for (size_t i = 0; i < request.updates.size(); i++)
             unit.updates.push_back(reinterpret_cast<program::UpdateFn>(resolve(UpdateSymbol(request.name, i))));

@@ -3,8 +3,7 @@
 // Regime: pure C++ with LLVM headers (never alongside PostgreSQL headers: Min, Max and _ clash).
 #include "jit/llvm_info.hpp"
 
-#include <llvm/Config/llvm-config.h>
-#include <llvm/Support/Host.h>
+#include "boundary/llvm_compat.hpp"
 
 namespace tviews::jit {
 

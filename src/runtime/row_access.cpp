@@ -60,7 +60,7 @@ void CheckNotDeletedUnderneath(Relation rel, Relation index, const IndexKey *key
     if (!IsolationUsesXactSnapshot()) return;
     ScanKeyData skey[INDEX_MAX_KEYS];
     BuildScanKeys(key, values, skey);
-    IndexScanDesc scan = index_beginscan(rel, index, GetTransactionSnapshot(), key->nkeys, 0);
+    IndexScanDesc scan = pg::BeginIndexScan(rel, index, GetTransactionSnapshot(), key->nkeys, 0);
     index_rescan(scan, skey, key->nkeys, nullptr, 0);
     bool seen = index_getnext_slot(scan, ForwardScanDirection, slot);
     index_endscan(scan);
@@ -82,7 +82,7 @@ int ScanIndex(Relation rel, Relation index, const IndexKey *key, const Datum *va
         } else {
             snapshot = latest != nullptr ? latest : GetLatestSnapshot();
         }
-        IndexScanDesc scan = index_beginscan(rel, index, snapshot, key->nkeys, 0);
+        IndexScanDesc scan = pg::BeginIndexScan(rel, index, snapshot, key->nkeys, 0);
         index_rescan(scan, skey, key->nkeys, nullptr, 0);
         int found = 0;
         TransactionId wait_for = InvalidTransactionId;
@@ -199,7 +199,7 @@ void OpenTviewWriter(TviewWriter *w, Oid tview, Oid key_index, WrittenRows *writ
     rte->relid = tview;
     rte->relkind = RELKIND_RELATION;
     rte->rellockmode = RowExclusiveLock;
-    ExecInitRangeTable(estate, list_make1(rte));
+    pg::InitRangeTable(estate, rte);
     estate->es_output_cid = GetCurrentCommandId(true);
     estate->es_snapshot = GetActiveSnapshot();
     w->rri = makeNode(ResultRelInfo);
@@ -255,15 +255,15 @@ bool WriteUpdate(TviewWriter *w, const Datum *values, const bool *nulls) {
     CheckCmdReplicaIdentity(rel, CMD_UPDATE);
     TM_FailureData tmfd;
     LockTupleMode lockmode;
-    bool update_indexes;
+    pg::UpdateIndexes update_indexes;
     bool window = am::SetEngineWrites(true);
     TM_Result result = table_tuple_update(rel, &w->current->tts_tid, w->proposed, w->estate->es_output_cid,
                                           w->estate->es_snapshot, InvalidSnapshot, true, &tmfd, &lockmode,
                                           &update_indexes);
     am::SetEngineWrites(window);
     if (!Written(result, rel, "updating")) return false;
-    if (update_indexes && w->rri->ri_NumIndices > 0)
-        ExecInsertIndexTuples(w->rri, w->proposed, w->estate, true, false, nullptr, NIL);
+    if (pg::IndexesNeedUpdate(update_indexes) && w->rri->ri_NumIndices > 0)
+        pg::InsertIndexTuplesAfterUpdate(w->rri, w->proposed, w->estate, update_indexes);
     if (w->written != nullptr) {
         tuplestore_puttupleslot(w->written->updated_old, w->current);
         tuplestore_puttupleslot(w->written->updated_new, w->proposed);

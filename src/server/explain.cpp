@@ -9,7 +9,10 @@
 // ExplainOnePlan; the section is written from ExecutorEnd_hook, which ExplainOnePlan calls
 // inside the statement's "Query" group, after its triggers and before "Execution Time", so
 // every format stays one valid document. EXPLAIN EXECUTE of a prepared statement does not go
-// through the hook and shows no section.
+// through the hook and shows no section. PostgreSQL 18 calls a per-plan EXPLAIN hook at that
+// same place for every plan, EXPLAIN EXECUTE included: there the section is written from it
+// (pg::InstallPerPlanExplainHook), and the figures of EXPLAIN ANALYZE EXECUTE are tallied from
+// ExecutorStart of the instrumented statement.
 #include "boundary/guard.hpp"
 #include "catalog/catalog.hpp"
 #include "catalog/relations.hpp"
@@ -46,6 +49,9 @@ namespace {
 
 ExplainOneQuery_hook_type prev_explain_one_query = nullptr;
 ExecutorEnd_hook_type prev_executor_end = nullptr;
+ExecutorStart_hook_type prev_executor_start = nullptr;
+bool per_plan_hook = false;              // the section comes from the server's per-plan hook (18)
+QueryDesc *tallied_from_start = nullptr;  // EXPLAIN ANALYZE EXECUTE: the statement being tallied
 
 // The EXPLAIN being produced (innermost) and the statement it explains.
 ExplainState *current_es = nullptr;
@@ -319,17 +325,8 @@ bool Writes(PlannedStmt *stmt) {
 // The server's ExplainOneQuery for a planned statement (it is static in PostgreSQL 15).
 void PlanAndExplain(Query *query, int cursor_options, IntoClause *into, ExplainState *es, const char *query_string,
                     ParamListInfo params, QueryEnvironment *query_env) {
-    instr_time plan_start, plan_duration;
-    BufferUsage buf_start, buf_usage;
-    if (es->buffers) buf_start = pgBufferUsage;
-    INSTR_TIME_SET_CURRENT(plan_start);
-    PlannedStmt *plan = pg_plan_query(query, query_string, cursor_options, params);
-    INSTR_TIME_SET_CURRENT(plan_duration);
-    INSTR_TIME_SUBTRACT(plan_duration, plan_start);
-    if (es->buffers) {
-        memset(&buf_usage, 0, sizeof(BufferUsage));
-        BufferUsageAccumDiff(&buf_usage, &pgBufferUsage, &buf_start);
-    }
+    pg::PlanCosts costs;
+    PlannedStmt *plan = pg::PlanForExplain(query, cursor_options, es, query_string, params, &costs);
     ExplainState *outer_es = current_es;
     PlannedStmt *outer_plan = current_plan;
     bool maintained = Writes(plan);
@@ -340,8 +337,7 @@ void PlanAndExplain(Query *query, int cursor_options, IntoClause *into, ExplainS
     }
     PG_TRY();
     {
-        ExplainOnePlan(plan, into, es, query_string, params, query_env, &plan_duration,
-                       es->buffers ? &buf_usage : nullptr);
+        pg::ExplainPlanned(plan, into, es, query_string, params, query_env, &costs);
     }
     PG_FINALLY();
     {
@@ -371,10 +367,45 @@ static void tviews_ExplainOneQuery(Query *query, int cursor_options, IntoClause 
     });
 }
 
+// PostgreSQL 18: every plan EXPLAIN shows, after its triggers, before "Execution Time".
+static void tviews_ExplainPerPlan(PlannedStmt *plan, ExplainState *es) {
+    using namespace tviews::server;
+    tviews::pg::Guarded([&] {
+        if (!Writes(plan)) return;
+        if (current_es == es) current_es = nullptr;
+        ExplainMaintenance(es, plan);
+        if (tallied_from_start != nullptr && tallied_from_start->plannedstmt == plan) {
+            tallied_from_start = nullptr;
+            tviews::pg::Call(tviews::runtime::EndStatementTally);
+        }
+    });
+}
+
+// EXPLAIN ANALYZE EXECUTE does not pass through ExplainOneQuery_hook: with the per-plan hook,
+// an instrumented write that no EXPLAIN of ours is tallying starts the tally here.
+static void tviews_ExplainExecutorStart(QueryDesc *query_desc, int eflags) {
+    using namespace tviews::server;
+    tviews::pg::Guarded([&] {
+        if (per_plan_hook && current_es == nullptr && query_desc->instrument_options != 0 &&
+            (eflags & EXEC_FLAG_EXPLAIN_ONLY) == 0 && Writes(query_desc->plannedstmt)) {
+            tviews::pg::Call(tviews::runtime::BeginStatementTally);
+            tallied_from_start = query_desc;
+        }
+        if (prev_executor_start != nullptr)
+            tviews::pg::Call(prev_executor_start, query_desc, eflags);
+        else
+            tviews::pg::Call(standard_ExecutorStart, query_desc, eflags);
+    });
+}
+
 static void tviews_ExecutorEnd(QueryDesc *query_desc) {
     using namespace tviews::server;
     tviews::pg::Guarded([&] {
-        if (current_es != nullptr && query_desc->plannedstmt == current_plan) {
+        if (tallied_from_start == query_desc) {  // (no per-plan call: EXPLAIN ANALYZE never printed it)
+            tallied_from_start = nullptr;
+            tviews::pg::Call(tviews::runtime::EndStatementTally);
+        }
+        if (!per_plan_hook && current_es != nullptr && query_desc->plannedstmt == current_plan) {
             ExplainState *es = current_es;
             current_es = nullptr;  // once
             ExplainMaintenance(es, query_desc->plannedstmt);
@@ -395,6 +426,11 @@ void InstallExplainHooks() {
     ExplainOneQuery_hook = tviews_ExplainOneQuery;
     prev_executor_end = ExecutorEnd_hook;
     ExecutorEnd_hook = tviews_ExecutorEnd;
+    per_plan_hook = pg::InstallPerPlanExplainHook(tviews_ExplainPerPlan);
+    if (per_plan_hook) {
+        prev_executor_start = ExecutorStart_hook;
+        ExecutorStart_hook = tviews_ExplainExecutorStart;
+    }
 }
 
 namespace {

@@ -147,9 +147,9 @@ void CheckTruncate(const TruncateStmt *stmt) {
 bool ChangesTviewColumns(const AlterTableCmd *cmd) {
     switch (cmd->subtype) {
         case AT_AddColumn:
-        case AT_AddColumnRecurse:
+        TVIEWS_CASE_AT_ADD_COLUMN_RECURSE
         case AT_DropColumn:
-        case AT_DropColumnRecurse:
+        TVIEWS_CASE_AT_DROP_COLUMN_RECURSE
         case AT_AlterColumnType:
         case AT_SetNotNull:
         case AT_AddIdentity:
@@ -157,7 +157,7 @@ bool ChangesTviewColumns(const AlterTableCmd *cmd) {
         case AT_DropExpression:
             return true;
         case AT_AddConstraint:
-        case AT_AddConstraintRecurse: {
+        TVIEWS_CASE_AT_ADD_CONSTRAINT_RECURSE {
             auto *c = reinterpret_cast<Constraint *>(cmd->def);
             return c == nullptr || !IsA(c, Constraint) ||
                    (c->contype != CONSTR_PRIMARY && c->contype != CONSTR_UNIQUE && c->contype != CONSTR_EXCLUSION);
@@ -241,7 +241,7 @@ bool AddsColumn(const AlterTableStmt *stmt) {
     ListCell *lc;
     foreach (lc, stmt->cmds) {
         auto *cmd = static_cast<AlterTableCmd *>(lfirst(lc));
-        if (cmd->subtype == AT_AddColumn || cmd->subtype == AT_AddColumnRecurse) return true;
+        if (pg::IsAddColumn(cmd->subtype)) return true;
     }
     return false;
 }

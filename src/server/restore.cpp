@@ -51,7 +51,7 @@ bool IsRowInsertTrigger(FunctionCallInfo fcinfo) {
 }
 
 void RequireOwner(Oid tview) {
-    if (!pg_class_ownercheck(tview, GetUserId())) aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(tview));
+    if (!tviews::pg::OwnsClass(tview, GetUserId())) aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(tview));
 }
 
 void EmitReattached(FunctionCallInfo fcinfo, const Oid *tviews, int n) {
@@ -167,7 +167,7 @@ TVIEWS_FUNCTION(pg_tviews_reattach) {
         }
         // (All of them: skip the ones dropped meanwhile and the ones owned by others.)
         if (PG_ARGISNULL(0) && (!pg::Call(RelationExists, tview) ||
-                                !pg::Call(pg_class_ownercheck, tview, pg::Call(GetUserId))))
+                                !pg::Call(pg::OwnsClass, tview, pg::Call(GetUserId))))
             continue;
         pg::Call(RequireOwner, tview);
         char *query_tree = definition::ReattachTview(tview, row->definition, row->settings);

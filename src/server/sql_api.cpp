@@ -40,7 +40,7 @@ Datum Create(FunctionCallInfo fcinfo) {
     if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
         ereport(ERROR, (errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
                         errmsg("pg_tviews_create() needs a name and a query")));
-    List *names = stringToQualifiedNameList(text_to_cstring(PG_GETARG_TEXT_PP(0)));
+    List *names = tviews::pg::QualifiedNameList(text_to_cstring(PG_GETARG_TEXT_PP(0)));
     RangeVar *rv = makeRangeVarFromNameList(names);
     char *name = rv->schemaname != nullptr ? quote_qualified_identifier(rv->schemaname, rv->relname)
                                            : pstrdup(quote_identifier(rv->relname));
@@ -65,7 +65,7 @@ void RefreshTview(Oid relid) {
     // Maintenance of concurrent writers waits for the refresh (and the other way round).
     LockRelationOid(relid, ExclusiveLock);
     tviews::catalog::TviewRow *row = RequireTview(relid);
-    if (!pg_class_ownercheck(relid, GetUserId()))
+    if (!tviews::pg::OwnsClass(relid, GetUserId()))
         aclcheck_error(ACLCHECK_NOT_OWNER, OBJECT_TABLE, get_rel_name(relid));
     int scope = tviews::runtime::EnterScope(GetUserId(), row->settings);
     tviews::runtime::FullRefresh(relid, tviews::catalog::CurrentDefinition(row->query_tree));
