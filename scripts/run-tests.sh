@@ -120,9 +120,11 @@ if [[ $AS_ROOT -eq 1 && -x "$CHECK_BIN" ]]; then
   CHECK_BIN=$WORK/pg_tviews_check
 fi
 # The earlier release the extension upgrade test (t/080) starts from, in a server tree of its own
+# (0.1 was released for PostgreSQL 15 only: on other servers the test skips itself).
 # (its module is built once from its commit and cached in BUILD_DIR).
 UPGRADE_STAGE=
-if [[ " ${suites[*]} " == *" tap "* && ( -z "${PG_TVIEWS_TAP_TESTS:-}" || "$PG_TVIEWS_TAP_TESTS" == *080_* ) ]]; then
+if [[ " ${suites[*]} " == *" tap "* && ( -z "${PG_TVIEWS_TAP_TESTS:-}" || "$PG_TVIEWS_TAP_TESTS" == *080_* ) &&
+      "$(cluster_pg_major)" == 15 ]]; then
   UPGRADE_STAGE=${WORK:-$BUILD_DIR}/stage-0.1
   "$ROOT/scripts/stage-release.sh" 0.1 "$BUILD_DIR" "$UPGRADE_STAGE" || UPGRADE_STAGE=
 fi

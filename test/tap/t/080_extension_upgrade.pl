@@ -14,6 +14,10 @@ use Test::More;
 use File::Copy;
 use TviewsTest;
 
+# 0.1 was released for PostgreSQL 15 only: there is nothing to upgrade from on other servers.
+my ($server_major) = `pg_config --version` =~ /PostgreSQL (\d+)/;
+plan skip_all => "pg_tviews 0.1 was released for PostgreSQL 15 only (this is $server_major)"
+  if defined $server_major && $server_major != 15;
 my $stage = $ENV{PG_TVIEWS_UPGRADE_STAGE} // '';
 my ($old_bin) = glob("$stage/lib/postgresql/*/bin");
 if (!$stage || !$old_bin || !-x "$old_bin/postgres") {
