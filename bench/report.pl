@@ -132,14 +132,22 @@ sub suite_workloads { my ($suite) = @_; return grep { $wsuite{$_} eq $suite } @w
 
 sub throughput_table {
     my ($bl, @wl) = @_;
-    say '| workload | clients | plain | tviews | tviews, jit off | triggers | tviews/plain | tviews/triggers | jit on/off |';
-    say '|---|---:|---:|---:|---:|---:|---:|---:|---:|';
+    # The peer (pg_ivm), where it ran: its TPS and the TVIEW's against it.
+    my $ivm = grep { defined tps($bl, $_, $clients[0], 'ivm') } @wl;
+    say '| workload | clients | plain | tviews | tviews, jit off | triggers | tviews/plain | tviews/triggers | jit on/off |'
+        . ($ivm ? ' ivm | tviews/ivm |' : '');
+    say '|---|---:|---:|---:|---:|---:|---:|---:|---:|' . ($ivm ? '---:|---:|' : '');
     for my $w (@wl) {
         for my $c (@clients) {
             my ($p, $t, $n, $g) = map { tps($bl, $w, $c, $_) } qw(plain tviews tviews_nojit triggers);
-            say sprintf('| %s: %s | %s | %s | %s | %s | %s | %s | %s | %s |', uc $w, $wdesc{$w}, $c,
+            my $line = sprintf('| %s: %s | %s | %s | %s | %s | %s | %s | %s | %s |', uc $w, $wdesc{$w}, $c,
                 (map { fmt_tps($_) } $p, $t, $n, $g), fmt_ratio(ratio($t, $p)), fmt_ratio(ratio($t, $g)),
                 fmt_ratio(ratio($t, $n)));
+            if ($ivm) {
+                my $i = tps($bl, $w, $c, 'ivm');
+                $line .= sprintf(' %s | %s |', fmt_tps($i), fmt_ratio(ratio($t, $i)));
+            }
+            say $line;
         }
     }
 }

@@ -126,7 +126,7 @@ done
 
 # configurations: several builds compare the TVIEW against the baseline by default
 if [[ -z "${BENCH_CONFIGS:-}" ]]; then
-  if [[ $NB -gt 1 ]]; then BENCH_CONFIGS="plain tviews"; else BENCH_CONFIGS="plain tviews tviews_nojit triggers matview"; fi
+  if [[ $NB -gt 1 ]]; then BENCH_CONFIGS="plain tviews"; else BENCH_CONFIGS="plain tviews tviews_nojit triggers matview ivm"; fi
 fi
 RUN_CONFIGS=()   # configurations pgbench runs on, in this order
 WANT_MATVIEW=0
@@ -143,6 +143,18 @@ fi
 DB_CONFIGS=()    # configurations with a database of their own
 for cfg in "${RUN_CONFIGS[@]}"; do [[ $cfg == tviews_nojit ]] || DB_CONFIGS+=("$cfg"); done
 [[ $WANT_MATVIEW -eq 1 ]] && DB_CONFIGS+=(matview)
+# ivm, the peer (bench/sql/config_ivm.sql): only where the server has pg_ivm (make bench PG=18),
+# posts suite only (pg_ivm cannot express the comments suite's read models).
+IVM_CONF=''
+if [[ " ${RUN_CONFIGS[*]} " == *" ivm "* ]]; then
+  if [[ -f "$("$PG_BIN/pg_config" --pkglibdir)/pg_ivm.so" ]]; then
+    IVM_CONF="shared_preload_libraries = 'pg_tviews,pg_ivm'"
+  else
+    log "this server has no pg_ivm: configuration ivm left out"
+    cfgs=(); for cfg in "${RUN_CONFIGS[@]}"; do [[ $cfg == ivm ]] || cfgs+=("$cfg"); done; RUN_CONFIGS=("${cfgs[@]}")
+    cfgs=(); for cfg in "${DB_CONFIGS[@]}"; do [[ $cfg == ivm ]] || cfgs+=("$cfg"); done; DB_CONFIGS=("${cfgs[@]}")
+  fi
+fi
 
 # db_of SUITE CFG: the database of configuration CFG in SUITE (tviews_nojit: the tviews database)
 db_of() {
@@ -195,6 +207,7 @@ checkpoint_timeout = 30min
 log_checkpoints = on
 log_min_messages = warning
 log_line_prefix = '%m [%p] %q%a '
+$IVM_CONF
 $BENCH_SERVER_CONF"
 for ((i = 0; i < NB; i++)); do
   B_CL[i]=$WORK/${B_LABEL[i]}
@@ -296,6 +309,10 @@ setup_config() { # B SUITE CFG: create CFG's database for SUITE from its templat
         psql_b "$b" "$db" -f "$BENCH/sql/config_triggers_comments.sql" || return 1
       fi
       ;;
+    ivm)
+      [[ $suite == posts ]] || { echo "pg_ivm cannot express the comments suite's read models"; return 1; }
+      psql_b "$b" "$db" -f "$BENCH/sql/config_ivm.sql" || return 1
+      ;;
     matview)
       build_timed "$b" "$db" tv_post "CREATE MATERIALIZED VIEW tv_post AS $q" || return 1
       psql_b "$b" "$db" -c 'CREATE UNIQUE INDEX tv_post_pk_post ON tv_post (pk_post)' || return 1
@@ -323,6 +340,7 @@ for ((b = 0; b < NB; b++)); do
   fi
   for suite in "${SUITES[@]}"; do
     for cfg in "${DB_CONFIGS[@]}"; do
+      [[ $suite/$cfg == comments/ivm ]] && continue  # (pg_ivm cannot express it: no runs there)
       db=$(db_of "$suite" "$cfg")
       log "build $L: setting up configuration $cfg of suite $suite (database $db)"
       if setup_config "$b" "$suite" "$cfg" >"$OUT/setup-$L-$db.log" 2>&1; then
@@ -460,7 +478,7 @@ check_one() {
 }
 for ((b = 0; b < NB; b++)); do
   for suite in "${SUITES[@]}"; do
-    for cfg in triggers tviews; do
+    for cfg in triggers tviews ivm; do
       [[ " ${RUN_CONFIGS[*]} " == *" $cfg "* ]] && cfg_ok "$b" "$suite" "$cfg" || continue
       if [[ $suite == posts ]]; then
         check_one "$b" posts "$cfg" tv_post "$Q"
